@@ -1,0 +1,36 @@
+# The README's quick start: `make run` (set up and serve with demo users) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export SCR_DATABASE_URL ?= sqlite:///$(CURDIR)/instance/scr.sqlite3
+
+.PHONY: run test lint install clean
+
+$(BIN)/activate: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/activate
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+install: $(BIN)/activate node_modules/.package-lock.json
+
+run: install
+	$(BIN)/scr db upgrade
+	$(BIN)/scr demo load
+	$(BIN)/scr deploy bpmn --as owner --note "make run"
+	SCR_DATABASE_URL=$(SCR_DATABASE_URL) $(BIN)/flask --app webui run --host 127.0.0.1 --port 5000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	npx --no-install bpmnlint bpmn/*.bpmn
+
+test: lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) node_modules instance

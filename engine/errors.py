@@ -1,0 +1,91 @@
+"""Domain errors the engine raises; the web layer maps them to pages in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+class EngineError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+class NotFound(EngineError):
+    """The thing asked for does not exist (or the actor may not know that it exists)."""
+
+
+class NotPermitted(EngineError):
+    """The actor may not do this."""
+
+
+class NotSignedIn(NotPermitted):
+    """The user name or password is wrong, or the account is inactive or locked."""
+
+
+class TaskNotReady(EngineError):
+    """The task exists but cannot be worked on now (it is waiting, or was cancelled)."""
+
+
+class TaskAlreadyCompleted(EngineError):
+    """Somebody else completed the task first; nothing of this attempt was kept."""
+
+    def __init__(self, task_id: str, completed_by: str, completed_at: datetime) -> None:
+        super().__init__(
+            f"This task was completed by {completed_by} at "
+            f"{completed_at:%d %B %Y %H:%M}; your entries were not saved."
+        )
+        self.task_id = task_id
+        self.completed_by = completed_by
+        self.completed_at = completed_at
+
+
+class ConcurrentUpdate(EngineError):
+    """The case changed while this command ran; nothing of it was kept. Reload and try again."""
+
+
+class FormInvalid(EngineError):
+    """Submitted form values failed validation; `errors` maps field id to a plain-English message."""
+
+    def __init__(self, errors: Mapping[str, str], submitted: Mapping[str, Any]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+        self.submitted = dict(submitted)
+
+
+@dataclass(frozen=True, slots=True)
+class DiagramProblem:
+    """One thing wrong in a deployment, located as precisely as we can."""
+
+    file: str
+    message: str
+    line: int | None = None
+    element_id: str | None = None
+    element_name: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line:
+            where += f", line {self.line}"
+        if self.element_id:
+            where += f", {self.element_id}"
+            if self.element_name:
+                where += f" ({self.element_name!r})"
+        return f"{where}: {self.message}"
+
+
+class DiagramInvalid(EngineError):
+    """A deployment was refused; `problems` lists everything found, not just the first."""
+
+    def __init__(self, problems: Sequence[DiagramProblem]) -> None:
+        listing = "\n".join(f"- {p}" for p in problems)
+        super().__init__(
+            f"The diagrams were not deployed ({len(problems)} problems):\n{listing}"
+        )
+        self.problems = list(problems)
+
+
+class WorkflowFailed(EngineError):
+    """The diagram could not be run at this point (e.g. an expression failed); nothing was saved."""

@@ -1,0 +1,223 @@
+"""The expression language of our diagrams: a small, safe subset of Python syntax.
+
+SpiffWorkflow evaluates conditions, timers and DMN cells with Python's eval(), so anyone who can edit a
+diagram could run any code in the server. Every expression instead goes through `check` (an allow-list of
+syntax, run at deploy time and again before evaluation) and then `simpleeval`, so a diagram can read data,
+write literals, compare, combine with and/or/not, do arithmetic and call only the functions we provide.
+Process owners' forms are accepted too: `${ ... }` around an expression and bare ISO 8601 literals.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Any
+
+from simpleeval import EvalWithCompoundTypes
+from simpleeval import InvalidExpression
+
+WRAPPED = re.compile(r"\s*[$#]\{(.*)\}\s*", re.S)
+ISO_LITERAL = re.compile(
+    r"^(R\d*/)?("
+    r"P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?"
+    r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?"
+    r"|\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?"
+    r")(/.*)?$"
+)
+CONSTANTS: dict[str, Any] = {
+    "true": True,
+    "false": False,
+    "null": None,
+    "True": True,
+    "False": False,
+    "None": None,
+}
+_ALLOWED_NODES = (
+    ast.Expression,
+    ast.BoolOp,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Compare,
+    ast.IfExp,
+    ast.Call,
+    ast.Constant,
+    ast.Name,
+    ast.Load,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Slice,
+    ast.List,
+    ast.Tuple,
+    ast.Dict,
+    ast.Set,
+    ast.And,
+    ast.Or,
+    ast.Not,
+    ast.USub,
+    ast.UAdd,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.Mod,
+    ast.FloorDiv,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.In,
+    ast.NotIn,
+    ast.Is,
+    ast.IsNot,
+)
+_ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)(.*)$")
+
+
+class ExpressionError(Exception):
+    """An expression that is not allowed, does not parse, or fails when evaluated."""
+
+    def __init__(self, expression: str, message: str) -> None:
+        super().__init__(f"{message} (in expression: {expression.strip()!r})")
+        self.expression = expression
+        self.message = message
+
+
+def unwrap(text: str) -> str:
+    """Strip a Camunda-style `${...}` wrapper and surrounding space."""
+    match = WRAPPED.fullmatch(text)
+    return (match.group(1) if match else text).strip()
+
+
+def is_iso_literal(text: str) -> bool:
+    return bool(ISO_LITERAL.match(text.strip()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked_tree(expression: str, function_names: frozenset[str]) -> ast.Expression:
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError as err:
+        raise ExpressionError(
+            expression, f"this is not a valid expression ({err.msg})"
+        ) from None
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_NODES):
+            raise ExpressionError(
+                expression,
+                f"{type(node).__name__} is not allowed in a diagram expression",
+            )
+        if isinstance(node, ast.Name) and node.id.startswith("_"):
+            raise ExpressionError(expression, f"the name {node.id!r} is not allowed")
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            raise ExpressionError(
+                expression, f"the attribute {node.attr!r} is not allowed"
+            )
+        if isinstance(node, ast.Call):
+            name = node.func.id if isinstance(node.func, ast.Name) else None
+            if name not in function_names:
+                shown = name or ast.unparse(node.func)
+                raise ExpressionError(
+                    expression,
+                    f"{shown}() is not a function diagrams may call; "
+                    f"use one of: {', '.join(sorted(function_names))}",
+                )
+            if node.keywords:
+                raise ExpressionError(
+                    expression, "functions take positional arguments only"
+                )
+    return tree
+
+
+def check(text: str, functions: Mapping[str, Callable[..., Any]]) -> None:
+    """Raise ExpressionError unless `text` is an allowed expression (or an ISO literal)."""
+    expression = unwrap(text)
+    if not expression:
+        raise ExpressionError(text, "the expression is empty")
+    if is_iso_literal(expression):
+        return
+    _checked_tree(expression, frozenset(functions))
+
+
+class _Evaluator(EvalWithCompoundTypes):
+    """simpleeval with attribute access limited to dict keys and calls limited to our functions."""
+
+    def _eval_attribute(self, node: ast.Attribute) -> Any:
+        value = self._eval(node.value)
+        if isinstance(value, Mapping):
+            if node.attr in value:
+                return value[node.attr]
+            raise ExpressionError(
+                self.expr, f"{node.attr!r} is not set in {ast.unparse(node.value)}"
+            )
+        raise ExpressionError(
+            self.expr, f"{ast.unparse(node.value)} has no field {node.attr!r}"
+        )
+
+    def _eval_call(self, node: ast.Call) -> Any:
+        if not isinstance(node.func, ast.Name) or node.func.id not in self.functions:
+            raise ExpressionError(
+                self.expr, f"{ast.unparse(node.func)}() may not be called"
+            )
+        function = self.functions[node.func.id]
+        return function(*(self._eval(arg) for arg in node.args))
+
+
+def evaluate(
+    text: str,
+    data: Mapping[str, Any],
+    functions: Mapping[str, Callable[..., Any]],
+) -> Any:
+    """Evaluate an expression against task data; ISO literals are returned as they are."""
+    expression = unwrap(text)
+    if is_iso_literal(expression):
+        return expression
+    tree = _checked_tree(expression, frozenset(functions))
+    names = {**CONSTANTS, **data}
+    evaluator = _Evaluator(functions=dict(functions), names=names)
+    evaluator.expr = expression
+    try:
+        return evaluator._eval(tree.body)
+    except ExpressionError:
+        raise
+    except InvalidExpression as err:
+        raise ExpressionError(expression, str(err)) from None
+    except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError) as err:
+        raise ExpressionError(expression, f"{type(err).__name__}: {err}") from None
+
+
+def parse_script(script: str) -> list[tuple[str, str]]:
+    """Split a script task into `name = expression` lines; anything else is refused."""
+    assignments = []
+    for number, line in enumerate(script.splitlines(), start=1):
+        if not line.strip() or line.strip().startswith("#"):
+            continue
+        match = _ASSIGNMENT.match(line)
+        if not match:
+            raise ExpressionError(
+                line,
+                f"line {number} of the script is not of the form `name = expression`",
+            )
+        assignments.append((match.group(1), match.group(2).strip()))
+    return assignments
+
+
+def check_script(script: str, functions: Mapping[str, Callable[..., Any]]) -> None:
+    for _name, expression in parse_script(script):
+        check(expression, functions)
+
+
+def run_script(
+    script: str, data: dict[str, Any], functions: Mapping[str, Callable[..., Any]]
+) -> None:
+    """Run `name = expression` lines in order, each one seeing the results of the lines before."""
+    for name, expression in parse_script(script):
+        if name in functions or name in CONSTANTS:
+            raise ExpressionError(
+                script, f"{name!r} is a function or constant name, not a data name"
+            )
+        data[name] = evaluate(expression, data, functions)

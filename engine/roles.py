@@ -1,0 +1,25 @@
+"""The role keys of the design (lane names and camunda:candidateGroups use them)."""
+
+from __future__ import annotations
+
+ROLES: dict[str, str] = {
+    "bqam": "Business and Quality Assurance Manager",
+    "secretariat": "Board secretariat",
+    "independent_chair": "Independent Chair of the Board",
+    "sqa_manager": "Safeguarding and Quality Assurance Service Manager",
+    "scr_committee": "SCR Committee member",
+    "designated_nurse": "Designated nurse",
+    "panel_chair": "SCR Panel chair",
+    "panel_member": "SCR Panel member",
+    "reviewer": "Independent reviewer / overview author",
+    "agency_author": "Agency report author",
+    "agency_manager": "Agency senior manager",
+    "legal_adviser": "Legal adviser",
+    "board_member": "Board member",
+    "process_owner": "Process owner",
+    "auditor": "Auditor",
+    "admin": "Administrator",
+}
+BOARD_WIDE = frozenset({"bqam", "independent_chair", "auditor", "admin"})
+READ_ONLY = frozenset({"auditor"})
+AGENCY_SCOPED = frozenset({"agency_author", "agency_manager", "panel_member"})

@@ -1,0 +1,77 @@
+"""Deadline arithmetic in working days and calendar days, as the statutory guidance counts them.
+
+A deadline is the end of a day in England (23:59:59 Europe/London): "within 5 working days" is met by
+anything done on the fifth working day. Working days skip weekends and England and Wales bank holidays,
+which come from the maintained `holidays` package rather than a list of our own.
+"""
+
+from __future__ import annotations
+
+import calendar
+import functools
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+
+LONDON = ZoneInfo("Europe/London")
+END_OF_DAY = time(23, 59, 59)
+
+
+@functools.lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("GB", subdiv="ENG", years=year)
+
+
+def is_working_day(day: date) -> bool:
+    """A weekday that is not an England and Wales bank holiday."""
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def add_working_days(start: date, count: int) -> date:
+    """The date `count` working days after (or, if negative, before) `start`."""
+    step = 1 if count >= 0 else -1
+    day = start
+    remaining = abs(count)
+    while remaining:
+        day += timedelta(days=step)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def add_months(start: date, count: int) -> date:
+    """The same day `count` months later, clipped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    month_index = start.month - 1 + count
+    year = start.year + month_index // 12
+    month = month_index % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return date(year, month, day)
+
+
+def end_of_day(day: date) -> datetime:
+    """The last second of `day` in England, as an aware datetime."""
+    return datetime.combine(day, END_OF_DAY, tzinfo=LONDON)
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar date in England at `moment`."""
+    return moment.astimezone(LONDON).date()
+
+
+def parse_day(value: object) -> date:
+    """Accept a date, a datetime, or an ISO date / date-time string; return the English calendar date."""
+    if isinstance(value, datetime):
+        return local_date(value) if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
+        return local_date(moment) if moment.tzinfo else moment.date()
+    raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD.")

@@ -1,0 +1,115 @@
+"""Fixtures: a fresh database per test on SQLite and PostgreSQL, a fixed clock, the service, demo users."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy import create_engine
+from sqlalchemy import text
+
+from engine import models  # noqa: F401  (registers the tables)
+from engine.clock import FixedClock
+from engine.db import Base
+from engine.db import Sessions
+from engine.db import make_engine
+from engine.dto import UserInfo
+from engine.service import WorkflowService
+from engine.service_tasks import HandlerRegistry
+from engine.service_tasks import RecordingHandler
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_SERVER = os.environ.get(
+    "SCR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432"
+)
+PG_DATABASE = "scr_test"
+# Monday 2 March 2026, 09:00 in London (GMT).
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _postgres_engine() -> tuple[Engine | None, str]:
+    """An engine on a test database, created if missing; or None and why PostgreSQL is not available."""
+    try:
+        admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": PG_DATABASE}
+            )
+            if not exists:
+                connection.execute(text(f"CREATE DATABASE {PG_DATABASE}"))
+        admin.dispose()
+    except Exception as err:  # noqa: BLE001 - any failure means "no server here"
+        return None, f"PostgreSQL is not reachable at {PG_SERVER}: {type(err).__name__}"
+    engine = make_engine(f"{PG_SERVER}/{PG_DATABASE}")
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    return engine, ""
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[tuple[Engine | None, str]]:
+    engine, reason = _postgres_engine()
+    yield engine, reason
+    if engine is not None:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_engine(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres: tuple[Engine | None, str]
+) -> Iterator[Engine]:
+    """A fresh, empty schema on each database the suite runs against."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'scr.sqlite3'}")
+        Base.metadata.create_all(engine)
+        yield engine
+        engine.dispose()
+        return
+    engine, reason = postgres
+    if engine is None:
+        pytest.skip(reason)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield engine
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def notify() -> RecordingHandler:
+    return RecordingHandler()
+
+
+@pytest.fixture
+def service(
+    db_engine: Engine, clock: FixedClock, notify: RecordingHandler
+) -> WorkflowService:
+    handlers = HandlerRegistry()
+    handlers.register("notify", notify)
+    svc = WorkflowService(Sessions(db_engine), clock=clock, handlers=handlers)
+    svc.load_demo_users()
+    return svc
+
+
+@pytest.fixture
+def users(service: WorkflowService) -> dict[str, UserInfo]:
+    from engine.demo import DEMO_USERS
+
+    return {name: service.user_for_cli(name) for name, *_ in DEMO_USERS}
+
+
+def read_folder(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

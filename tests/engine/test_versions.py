@@ -1,0 +1,63 @@
+"""A case stays on the diagrams it started with; new cases use the newest deployment."""
+
+from __future__ import annotations
+
+from tests.engine.helpers import mini_files
+from tests.engine.helpers import only_task
+from tests.engine.helpers import start_mini
+
+
+def test_a_running_case_keeps_its_version_after_a_new_deployment(service, users):
+    old_case = start_mini(service, users)
+    changed = mini_files()
+    changed["mini.bpmn"] = changed["mini.bpmn"].replace(
+        b'name="Decide whether the criteria are met"',
+        b'name="Recommend whether to hold an SCR"',
+    )
+    v2 = service.deploy(users["owner"], changed, "renamed the committee task")
+    assert v2.created and v2.current
+    new_case = service.start_case(
+        users["bqam"],
+        "Process_mini",
+        {
+            "child_ref": "CD5678",
+            "incident_date": "2026-02-28",
+            "incident_type": "death",
+            "abuse_suspected": "yes",
+            "agencies": ["police"],
+        },
+    )
+    assert new_case.deployment_hash == v2.content_hash != old_case.deployment_hash
+    names = {t.case_reference: t.name for t in service.tasks_for(users["committee"])}
+    assert names == {
+        old_case.reference: "Decide whether the criteria are met",
+        new_case.reference: "Recommend whether to hold an SCR",
+    }
+    # The old case carries on to the end on version 1.
+    task = next(
+        t
+        for t in service.tasks_for(users["committee"])
+        if t.case_reference == old_case.reference
+    )
+    service.complete_task(
+        users["committee"], task.id, {"decision": "scr", "attendees": "3"}
+    )
+    assert (
+        only_task(service, users["police_author"]).case_reference == old_case.reference
+    )
+    assert service.get_case(users["bqam"], new_case.reference).data["advice"] == "must"
+
+
+def test_cases_survive_a_restart_with_an_empty_parse_cache(
+    service, users, db_engine, clock, notify
+):
+    from engine.db import Sessions
+    from engine.service import WorkflowService
+
+    case = start_mini(service, users)
+    fresh = WorkflowService(Sessions(db_engine), clock=clock, handlers=service.handlers)
+    task = only_task(fresh, users["committee"])
+    fresh.complete_task(
+        users["committee"], task.id, {"decision": "no_scr", "attendees": "3"}
+    )
+    assert fresh.get_case(users["bqam"], case.reference).summary.status == "completed"
