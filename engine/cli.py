@@ -61,6 +61,7 @@ def _run(args: argparse.Namespace, settings: EngineSettings) -> int:
         from engine.migrate import upgrade
 
         upgrade(settings.database_url)
+        build_service(settings).ensure_reference_data()
         print(f"database is up to date: {settings.database_url}")
         return 0
     service = build_service(settings)
@@ -82,6 +83,14 @@ def _run(args: argparse.Namespace, settings: EngineSettings) -> int:
         return 0
     if args.command == "tick":
         print(f"cases moved on by timers: {service.fire_due_timers()}")
+        print(f"reminders and overdue notices queued: {service.queue_reminders()}")
+    if args.command in ("tick", "send"):
+        counts = service.deliver_notifications()
+        print(
+            "messages sent: {sent}, to retry: {retried}, failed: {failed}".format(
+                **counts
+            )
+        )
         return 0
     if args.command == "audit":
         chain = service.case_chain_name(args.reference) if args.reference else None

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine import accounts
 from engine.models import AppUser
+from engine.reference import ensure_reference_data
 
 DEMO_PASSWORD = "scr-demo-password"  # noqa: S105  (documented demo credential)
 
@@ -60,7 +61,7 @@ def _demo_hash() -> str:
 
 def load_demo(session: Session) -> int:
     """Create roles, agencies and demo users that do not exist yet; return how many users were added."""
-    accounts.ensure_roles(session)
+    ensure_reference_data(session)
     for key, name in AGENCIES.items():
         accounts.ensure_agency(session, key, name)
     session.flush()

@@ -146,3 +146,51 @@ class DeploymentInfo:
     process_ids: tuple[str, ...]
     current: bool
     created: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDiagram:
+    """One diagram of a case, with the elements done and active in it, for the viewer."""
+
+    process_id: str
+    process_name: str
+    file_name: str
+    xml: str
+    done: tuple[str, ...]
+    active: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    id: int
+    case_reference: str
+    task_id: str | None
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationInfo:
+    id: int
+    case_reference: str | None
+    template: str
+    subject: str
+    body: str
+    recipient: str
+    address: str | None
+    status: str
+    queued_at: datetime
+    sent_at: datetime | None
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactInfo:
+    key: str
+    name: str
+    email: str

@@ -125,6 +125,8 @@ class HumanTask(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     roles: Mapped[list[HumanTaskRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
@@ -173,3 +175,55 @@ class CaseSequence(Base):
     __tablename__ = "case_sequence"
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last: Mapped[int] = mapped_column(Integer)
+
+
+class Contact(Base):
+    """An external body notifications go to (Ofsted, DfE, National Panel, Coroner...); admins edit them."""
+
+    __tablename__ = "contact"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+
+
+class Notification(Base):
+    """The outbox: one row per message per recipient, written in the workflow step's transaction."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        Index("ix_notification_status_next", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("review_case.id"), index=True
+    )
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    template: Mapped[str] = mapped_column(String(120))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    recipient: Mapped[str] = mapped_column(String(120))
+    recipient_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id"), index=True
+    )
+    address: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Document(Base):
+    __tablename__ = "document"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("review_case.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)

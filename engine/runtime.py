@@ -336,6 +336,23 @@ class CaseRun:
             return _phase(deepest)
         return None if self.workflow.is_completed() else self.workflow.spec.description
 
+    def element_states_by_process(self) -> dict[str, tuple[list[str], list[str]]]:
+        """Done and active element ids per process id (the top level and each called process)."""
+        grouped: dict[str, tuple[list[str], list[str]]] = {}
+        for task in self.workflow.get_tasks():
+            element = getattr(task.task_spec, "bpmn_id", None)
+            if not element:
+                continue
+            done, active = grouped.setdefault(task.workflow.spec.name, ([], []))
+            if task.state == TaskState.COMPLETED and element not in done:
+                done.append(element)
+            elif (
+                task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED)
+                and element not in active
+            ):
+                active.append(element)
+        return grouped
+
     def element_states(self) -> tuple[list[str], list[str]]:
         done: list[str] = []
         active: list[str] = []

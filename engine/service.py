@@ -53,22 +53,28 @@ from engine.roles import ROLES
 from engine.runtime import CaseRun
 from engine.scripting import FUNCTIONS
 from engine.serializer import SpecJson
+from engine.service_admin import AdminMixin
+from engine.service_records import RecordsMixin
+from engine.service_records import RemindersMixin
 from engine.service_tasks import HandlerRegistry
 from engine.service_tasks import ServiceCall
+from engine.settings import SmtpSettings
 from engine.timeutil import as_utc
 
 T = TypeVar("T")
 RETRIES = 4
 
 
-class WorkflowService:
+class WorkflowService(RecordsMixin, RemindersMixin, AdminMixin):
     def __init__(
         self,
         sessions: Sessions,
         clock: clocks.Clock | None = None,
         handlers: HandlerRegistry | None = None,
+        smtp: SmtpSettings | None = None,
     ) -> None:
         self.sessions = sessions
+        self.smtp = smtp or SmtpSettings()
         self.clock = clock or clocks.SystemClock()
         self.handlers = handlers or HandlerRegistry()
         self.functions = FUNCTIONS
@@ -155,6 +161,12 @@ class WorkflowService:
             return accounts.user_info(user)
 
         return self._read(query)
+
+    def ensure_reference_data(self) -> None:
+        """Role rows and the default contacts (see engine.reference)."""
+        from engine.reference import ensure_reference_data
+
+        self._write(lambda session, now: ensure_reference_data(session))
 
     def load_demo_users(self) -> int:
         """Add demo users for every role (see engine.demo)."""

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 08:37:59.732765
+Create Date: 2026-11-24 08:44:43.123747
 """
 
 from __future__ import annotations
@@ -37,6 +37,13 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("last", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("year", name=op.f("pk_case_sequence")),
+    )
+    op.create_table(
+        "contact",
+        sa.Column("key", sa.String(length=60), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_contact")),
     )
     op.create_table(
         "role",
@@ -176,6 +183,35 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "document",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("task_id", sa.String(length=36), nullable=True),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("content_type", sa.String(length=120), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["review_case.id"],
+            name=op.f("fk_document_case_id_review_case"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_id"],
+            ["app_user.id"],
+            name=op.f("fk_document_uploaded_by_id_app_user"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_document")),
+    )
+    with op.batch_alter_table("document", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_document_case_id"), ["case_id"], unique=False
+        )
+
+    op.create_table(
         "human_task",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -189,6 +225,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("completed_by_id", sa.Integer(), nullable=True),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("overdue_notified_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["assignee_id"],
             ["app_user.id"],
@@ -218,6 +256,49 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "notification",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=True),
+        sa.Column("element_id", sa.String(length=200), nullable=True),
+        sa.Column("template", sa.String(length=120), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("recipient", sa.String(length=120), nullable=False),
+        sa.Column("recipient_user_id", sa.Integer(), nullable=True),
+        sa.Column("address", sa.String(length=254), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["review_case.id"],
+            name=op.f("fk_notification_case_id_review_case"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["recipient_user_id"],
+            ["app_user.id"],
+            name=op.f("fk_notification_recipient_user_id_app_user"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification")),
+    )
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_notification_case_id"), ["case_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_notification_recipient_user_id"),
+            ["recipient_user_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_notification_status_next", ["status", "next_attempt_at"], unique=False
+        )
+
+    op.create_table(
         "human_task_role",
         sa.Column("task_id", sa.String(length=36), nullable=False),
         sa.Column("role_key", sa.String(length=60), nullable=False),
@@ -243,12 +324,22 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_human_task_role_role_key"))
 
     op.drop_table("human_task_role")
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.drop_index("ix_notification_status_next")
+        batch_op.drop_index(batch_op.f("ix_notification_recipient_user_id"))
+        batch_op.drop_index(batch_op.f("ix_notification_case_id"))
+
+    op.drop_table("notification")
     with op.batch_alter_table("human_task", schema=None) as batch_op:
         batch_op.drop_index("ix_human_task_state_due")
         batch_op.drop_index("ix_human_task_case_state")
         batch_op.drop_index(batch_op.f("ix_human_task_assignee_id"))
 
     op.drop_table("human_task")
+    with op.batch_alter_table("document", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_document_case_id"))
+
+    op.drop_table("document")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_event_case_id"))
 
@@ -266,6 +357,7 @@ def downgrade() -> None:
     op.drop_table("deployment")
     op.drop_table("app_user")
     op.drop_table("role")
+    op.drop_table("contact")
     op.drop_table("case_sequence")
     op.drop_table("audit_chain_head")
     op.drop_table("agency")

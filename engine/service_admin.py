@@ -1,0 +1,253 @@
+"""Service methods for administrators: users, their roles and agency, and the contacts table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import access
+from engine import accounts
+from engine import audit
+from engine.dto import ContactInfo
+from engine.dto import UserInfo
+from engine.errors import NotFound
+from engine.errors import NotPermitted
+from engine.models import Agency
+from engine.models import AppUser
+from engine.models import Contact
+from engine.models import HumanTask
+from engine.models import Membership
+from engine.models import ReviewCase
+from engine.roles import ROLES
+
+if TYPE_CHECKING:
+    from engine.service import WorkflowService
+
+
+def _require_admin(user: UserInfo) -> None:
+    access.require_can_change(user)
+    access.require_role(user, {"admin"}, "manage users and contacts")
+
+
+class AdminMixin:
+    """Mixed into WorkflowService; uses its transaction helpers."""
+
+    def list_roles(self: WorkflowService) -> list[tuple[str, str]]:
+        return list(ROLES.items())
+
+    def list_agencies(self: WorkflowService) -> list[tuple[str, str]]:
+        return self._read(
+            lambda s: [
+                (a.key, a.name) for a in s.scalars(select(Agency).order_by(Agency.name))
+            ]
+        )
+
+    def list_users(self: WorkflowService, actor: UserInfo) -> list[UserInfo]:
+        def query(session: Session) -> list[UserInfo]:
+            user = self._fresh(session, actor)
+            access.require_role(user, {"admin", "auditor"}, "see the list of users")
+            return [
+                accounts.user_info(u)
+                for u in session.scalars(select(AppUser).order_by(AppUser.display_name))
+            ]
+
+        return self._read(query)
+
+    def create_user(
+        self: WorkflowService,
+        actor: UserInfo,
+        username: str,
+        display_name: str,
+        email: str | None,
+        password: str,
+        roles: Iterable[str],
+        agency: str | None,
+    ) -> UserInfo:
+        def command(session: Session, now: datetime) -> UserInfo:
+            admin = self._fresh(session, actor)
+            _require_admin(admin)
+            if session.scalars(
+                select(AppUser).where(AppUser.username == username)
+            ).first():
+                raise ValueError(f"The user name {username!r} is taken.")
+            _check_agency(session, agency)
+            user = accounts.create_user(
+                session,
+                username=username,
+                display_name=display_name,
+                password=password,
+                roles=list(roles),
+                email=email,
+                agency=agency,
+            )
+            audit.record(
+                session,
+                type="user_created",
+                at=now,
+                actor_id=admin.id,
+                actor_name=admin.display_name,
+                data={
+                    "user": user.id,
+                    "username": username,
+                    "roles": sorted(roles),
+                    "agency": agency,
+                },
+            )
+            return accounts.user_info(user)
+
+        return self._write(command)
+
+    def update_user(
+        self: WorkflowService,
+        actor: UserInfo,
+        user_id: int,
+        display_name: str,
+        email: str | None,
+        roles: Iterable[str],
+        agency: str | None,
+    ) -> UserInfo:
+        def command(session: Session, now: datetime) -> UserInfo:
+            admin = self._fresh(session, actor)
+            _require_admin(admin)
+            user = _get_user(session, user_id)
+            roles_list = list(dict.fromkeys(roles))
+            unknown = [r for r in roles_list if r not in ROLES]
+            if unknown:
+                raise ValueError(f"Unknown role key(s): {', '.join(unknown)}")
+            _check_agency(session, agency)
+            before = {
+                "roles": sorted(m.role_key for m in user.memberships),
+                "agency": user.agency_key,
+            }
+            user.display_name, user.email, user.agency_key = display_name, email, agency
+            user.memberships = [Membership(role_key=r) for r in roles_list]
+            audit.record(
+                session,
+                type="user_updated",
+                at=now,
+                actor_id=admin.id,
+                actor_name=admin.display_name,
+                data={
+                    "user": user.id,
+                    "before": before,
+                    "after": {"roles": sorted(roles_list), "agency": agency},
+                },
+            )
+            session.flush()
+            return accounts.user_info(user)
+
+        return self._write(command)
+
+    def deactivate_user(
+        self: WorkflowService, actor: UserInfo, user_id: int
+    ) -> UserInfo:
+        """Deactivate an account; every task it had claimed goes back to its roles' pool."""
+
+        def command(session: Session, now: datetime) -> UserInfo:
+            admin = self._fresh(session, actor)
+            _require_admin(admin)
+            user = _get_user(session, user_id)
+            if user.id == admin.id:
+                raise NotPermitted("You cannot deactivate your own account.")
+            user.active = False
+            audit.record(
+                session,
+                type="user_deactivated",
+                at=now,
+                actor_id=admin.id,
+                actor_name=admin.display_name,
+                data={"user": user.id, "username": user.username},
+            )
+            claimed = session.scalars(
+                select(HumanTask).where(
+                    HumanTask.assignee_id == user.id, HumanTask.state == "ready"
+                )
+            )
+            for row in list(claimed):
+                self._release_claim(session, row, admin, now)
+            return accounts.user_info(user)
+
+        return self._write(command)
+
+    def _release_claim(
+        self: WorkflowService,
+        session: Session,
+        row: HumanTask,
+        admin: UserInfo,
+        now: datetime,
+    ) -> None:
+        case = session.get(ReviewCase, row.case_id, with_for_update=True)
+        assert case is not None
+        run, bundle = self._load(session, case)
+        run.set_claim(row.id, None)
+        self._advance(session, case, run, bundle, now, admin, action=lambda: None)
+        audit.record(
+            session,
+            type="task_unclaimed",
+            at=now,
+            actor_id=admin.id,
+            actor_name=admin.display_name,
+            case_id=case.id,
+            data={
+                "task_id": row.id,
+                "element": row.element_id,
+                "name": row.name,
+                "reason": "the claimer's account was deactivated",
+            },
+        )
+
+    def list_contacts(self: WorkflowService, actor: UserInfo) -> list[ContactInfo]:
+        def query(session: Session) -> list[ContactInfo]:
+            self._fresh(session, actor)
+            return [
+                ContactInfo(c.key, c.name, c.email)
+                for c in session.scalars(select(Contact).order_by(Contact.name))
+            ]
+
+        return self._read(query)
+
+    def save_contact(
+        self: WorkflowService, actor: UserInfo, key: str, name: str, email: str
+    ) -> ContactInfo:
+        """Add or change an external body's name and address (notifications use the address at send time)."""
+
+        def command(session: Session, now: datetime) -> ContactInfo:
+            admin = self._fresh(session, actor)
+            _require_admin(admin)
+            if "@" not in email or not key.replace("_", "").isalnum():
+                raise ValueError(
+                    "Give a key of letters, digits and underscores, and a real email address."
+                )
+            contact = session.get(Contact, key)
+            before = (contact.name, contact.email) if contact else None
+            if contact is None:
+                contact = Contact(key=key, name=name, email=email)
+                session.add(contact)
+            contact.name, contact.email = name, email
+            audit.record(
+                session,
+                type="contact_saved",
+                at=now,
+                actor_id=admin.id,
+                actor_name=admin.display_name,
+                data={"key": key, "before": before, "after": [name, email]},
+            )
+            return ContactInfo(key, name, email)
+
+        return self._write(command)
+
+
+def _get_user(session: Session, user_id: int) -> AppUser:
+    user = session.get(AppUser, user_id)
+    if user is None:
+        raise NotFound(f"There is no user {user_id}.")
+    return user
+
+
+def _check_agency(session: Session, agency: str | None) -> None:
+    if agency is not None and session.get(Agency, agency) is None:
+        raise ValueError(f"There is no agency {agency!r}.")
