@@ -134,7 +134,7 @@ def ready_task_ids(session: Session, case_id: int) -> list[str]:
     return list(session.scalars(query))
 
 
-def inbox_query(user: UserInfo) -> Select[tuple[HumanTask, ReviewCase]]:
+def inbox_query(user: UserInfo) -> Select[tuple[HumanTask, str, str | None]]:
     """Ready tasks assigned to the user, or offered to one of their roles (and their agency, if scoped)."""
     offered = and_(
         HumanTask.assignee_id.is_(None),
@@ -145,8 +145,9 @@ def inbox_query(user: UserInfo) -> Select[tuple[HumanTask, ReviewCase]]:
         or_(HumanTask.agency_key.is_(None), HumanTask.agency_key == user.agency),
     )
     return (
-        select(HumanTask, ReviewCase)
+        select(HumanTask, ReviewCase.reference, AppUser.display_name)
         .join(ReviewCase, ReviewCase.id == HumanTask.case_id)
+        .outerjoin(AppUser, AppUser.id == HumanTask.assignee_id)
         .where(
             HumanTask.state == "ready", or_(HumanTask.assignee_id == user.id, offered)
         )

@@ -677,7 +677,10 @@ class WorkflowService(RecordsMixin, RemindersMixin, AdminMixin):
 
         def query(session: Session) -> list[TaskSummary]:
             rows = session.execute(persistence.inbox_query(actor)).all()
-            return [self._task_summary(session, row, case) for row, case in rows]
+            return [
+                _summary_of(row, reference, assignee)
+                for row, reference, assignee in rows
+            ]
 
         return self._read(query)
 
@@ -798,10 +801,13 @@ class WorkflowService(RecordsMixin, RemindersMixin, AdminMixin):
             raise NotPermitted(f"You do not take part in case {case.reference}.")
 
     def _summary(self, session: Session, case: ReviewCase) -> CaseSummary:
-        starter = (
-            session.get(AppUser, case.started_by_id) if case.started_by_id else None
-        )
-        deployment = session.get(Deployment, case.deployment_id)
+        session.flush()
+        starter, content_hash = session.execute(
+            select(AppUser.display_name, Deployment.content_hash)
+            .select_from(Deployment)
+            .outerjoin(AppUser, AppUser.id == case.started_by_id)
+            .where(Deployment.id == case.deployment_id)
+        ).one()
         return CaseSummary(
             case.reference,
             case.process_id,
@@ -809,8 +815,8 @@ class WorkflowService(RecordsMixin, RemindersMixin, AdminMixin):
             case.status,
             case.phase,
             as_utc(case.started_at),
-            starter.display_name if starter else "?",
-            deployment.content_hash if deployment else "?",
+            starter or "?",
+            content_hash,
             case.version,
         )
 
@@ -818,18 +824,24 @@ class WorkflowService(RecordsMixin, RemindersMixin, AdminMixin):
         self, session: Session, row: HumanTask, case: ReviewCase
     ) -> TaskSummary:
         assignee = session.get(AppUser, row.assignee_id) if row.assignee_id else None
-        return TaskSummary(
-            row.id,
-            case.reference,
-            row.name,
-            row.phase,
-            tuple(sorted(r.role_key for r in row.roles)),
-            row.agency_key,
-            assignee.display_name if assignee else None,
-            as_utc(row.due_at),
-            row.state,
-            as_utc(row.created_at),
+        return _summary_of(
+            row, case.reference, assignee.display_name if assignee else None
         )
+
+
+def _summary_of(row: HumanTask, reference: str, assignee: str | None) -> TaskSummary:
+    return TaskSummary(
+        row.id,
+        reference,
+        row.name,
+        row.phase,
+        tuple(sorted(r.role_key for r in row.roles)),
+        row.agency_key,
+        assignee,
+        as_utc(row.due_at),
+        row.state,
+        as_utc(row.created_at),
+    )
 
 
 def _is_conflict(err: OperationalError) -> bool:

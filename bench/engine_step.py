@@ -1,0 +1,234 @@
+"""How much the service adds to one workflow step, and how fast an inbox is with 10,000 open tasks.
+
+    .venv/bin/python bench/engine_step.py [--cases 40] [--postgres]
+
+Prints the median time to complete one user task through WorkflowService.complete_task (load, check,
+validate, run, save, task index, audit, in one transaction) against the bare SpiffWorkflow cost of the
+same step (deserialize the workflow JSON, complete the task, run engine steps, serialize), and the
+ratio; then the inbox query (tasks_for) with 10,000 open tasks in the index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
+from SpiffWorkflow.util.task import TaskState  # noqa: E402
+from sqlalchemy import create_engine  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from engine import bundles  # noqa: E402
+from engine.clock import FixedClock  # noqa: E402
+from engine.clock import using_clock  # noqa: E402
+from engine.db import Base  # noqa: E402
+from engine.db import Sessions  # noqa: E402
+from engine.db import make_engine  # noqa: E402
+from engine.models import HumanTask  # noqa: E402
+from engine.models import HumanTaskRole  # noqa: E402
+from engine.models import ReviewCase  # noqa: E402
+from engine.roles import ROLES  # noqa: E402
+from engine.runtime import ScriptEngine  # noqa: E402
+from engine.scripting import FUNCTIONS  # noqa: E402
+from engine.serializer import SERIALIZER  # noqa: E402
+from engine.service import WorkflowService  # noqa: E402
+from engine.service_tasks import HandlerRegistry  # noqa: E402
+from engine.service_tasks import RecordingHandler  # noqa: E402
+
+DIAGRAMS = ROOT / "tests" / "engine" / "diagrams"
+START = {
+    "child_ref": "AB1234",
+    "incident_date": "2026-02-27",
+    "incident_type": "injury",
+    "abuse_suspected": "yes",
+    "agencies": ["police", "health"],
+}
+STEP = {"decision": "scr", "attendees": "5", "minutes": "Met and agreed."}
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+def mini_files() -> dict[str, bytes]:
+    return {
+        p.relative_to(DIAGRAMS).as_posix(): p.read_bytes()
+        for p in DIAGRAMS.rglob("*")
+        if p.is_file()
+    }
+
+
+def make_service(url: str, clock: FixedClock) -> WorkflowService:
+    engine = make_engine(url)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    handlers = HandlerRegistry()
+    handlers.register("notify", RecordingHandler())
+    service = WorkflowService(Sessions(engine), clock=clock, handlers=handlers)
+    service.load_demo_users()
+    return service
+
+
+def service_step_times(service: WorkflowService, cases: int) -> list[float]:
+    owner, bqam, committee = (
+        service.user_for_cli(n) for n in ("owner", "bqam", "committee")
+    )
+    service.deploy(owner, mini_files())
+    for _ in range(cases):
+        service.start_case(bqam, "Process_mini", START)
+    times = []
+    for task in service.tasks_for(committee):
+        began = time.perf_counter()
+        service.complete_task(committee, task.id, STEP)
+        times.append(time.perf_counter() - began)
+    return times
+
+
+def bare_step_times(clock: FixedClock, repeats: int) -> list[float]:
+    bundle = bundles.parse_bundle(mini_files(), FUNCTIONS, {"notify": None})
+    entry = bundle.processes["Process_mini"]
+    engine = ScriptEngine(FUNCTIONS, lambda task, topic, params: None)
+    with using_clock(clock):
+        workflow = BpmnWorkflow(
+            entry.spec, entry.subprocess_specs, script_engine=engine
+        )
+        workflow.get_next_task(state=TaskState.READY).data.update(
+            {**START, "case_reference": "SCR-1"}
+        )
+        workflow.do_engine_steps()
+        saved = SERIALIZER.serialize_json(workflow)
+        times = []
+        for _ in range(repeats):
+            began = time.perf_counter()
+            restored = SERIALIZER.deserialize_json(saved)
+            restored.script_engine = engine
+            task = [
+                t
+                for t in restored.get_tasks()
+                if t.state == TaskState.READY and t.task_spec.manual
+            ][0]
+            task.set_data(decision="scr", attendees=5, minutes="Met and agreed.")
+            task.run()
+            restored.do_engine_steps()
+            SERIALIZER.serialize_json(restored)
+            times.append(time.perf_counter() - began)
+    return times
+
+
+def inbox_times(
+    service: WorkflowService, open_tasks: int, repeats: int
+) -> dict[str, tuple[float, int]]:
+    roles = list(ROLES)
+    agencies = ["police", "health", "childrens_social_care", "education", None, None]
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    with service.sessions.write() as session, session.begin():
+        deployment_id = session.execute(
+            text("SELECT min(id) FROM deployment")
+        ).scalar_one()
+        case_ids = []
+        for number in range(100):
+            case = ReviewCase(
+                reference=f"BENCH-{number:04d}",
+                deployment_id=deployment_id,
+                process_id="Process_mini",
+                process_name="Mini",
+                status="active",
+                state="{}",
+                started_at=now,
+                updated_at=now,
+            )
+            session.add(case)
+            session.flush()
+            case_ids.append(case.id)
+        task_rows, role_rows = [], []
+        for number in range(open_tasks):
+            task_id = str(uuid.uuid4())
+            role = roles[number % len(roles)]
+            agency = (
+                agencies[number % len(agencies)]
+                if role in ("agency_author", "agency_manager", "panel_member")
+                else None
+            )
+            task_rows.append(
+                {
+                    "id": task_id,
+                    "case_id": case_ids[number % 100],
+                    "element_id": "Task_x",
+                    "name": f"Task {number}",
+                    "phase": "Bench",
+                    "agency_key": agency,
+                    "state": "ready",
+                    "created_at": now,
+                    "due_at": now + timedelta(days=number % 30),
+                }
+            )
+            role_rows.append({"task_id": task_id, "role_key": role})
+        session.execute(insert(HumanTask), task_rows)
+        session.execute(insert(HumanTaskRole), role_rows)
+    results = {}
+    for username in ("committee", "police_author", "chair"):
+        user = service.user_for_cli(username)
+        samples = []
+        for _ in range(repeats):
+            began = time.perf_counter()
+            found = service.tasks_for(user)
+            samples.append(time.perf_counter() - began)
+        results[username] = (statistics.median(samples), len(found))
+    return results
+
+
+def run(label: str, url: str, cases: int) -> None:
+    clock = FixedClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
+    service = make_service(url, clock)
+    service_times = service_step_times(service, cases)
+    bare_times = bare_step_times(clock, cases)
+    service_median = statistics.median(service_times)
+    bare_median = statistics.median(bare_times)
+    print(f"[{label}] complete one user task, median of {len(service_times)}:")
+    print(
+        f"  service API (load, validate, run, save, index, audit): {service_median * 1000:7.2f} ms"
+    )
+    print(
+        f"  bare SpiffWorkflow (deserialize, complete, serialize): {bare_median * 1000:7.2f} ms"
+    )
+    print(f"  ratio service / bare: {service_median / bare_median:.2f}")
+    for username, (median, count) in inbox_times(service, 10_000, 15).items():
+        print(
+            f"  inbox with 10,000 open tasks, {username:>13}: {median * 1000:7.2f} ms median ({count} tasks shown)"
+        )
+    service.sessions.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=40)
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="also run on PostgreSQL at 127.0.0.1:5432",
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        run("SQLite", f"sqlite:///{folder}/bench.sqlite3", args.cases)
+    if args.postgres:
+        admin = create_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            if not connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = 'scr_bench'")
+            ):
+                connection.execute(text("CREATE DATABASE scr_bench"))
+        admin.dispose()
+        run("PostgreSQL", f"{PG}/scr_bench", args.cases)
+
+
+if __name__ == "__main__":
+    main()
