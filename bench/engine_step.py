@@ -53,7 +53,7 @@ START = {
     "incident_date": "2026-02-27",
     "incident_type": "injury",
     "abuse_suspected": "yes",
-    "agencies": ["police", "health"],
+    "agencies": ["police", "community_health"],
 }
 STEP = {"decision": "scr", "attendees": "5", "minutes": "Met and agreed."}
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -128,7 +128,7 @@ def inbox_times(
     service: WorkflowService, open_tasks: int, repeats: int
 ) -> dict[str, tuple[float, int]]:
     roles = list(ROLES)
-    agencies = ["police", "health", "childrens_social_care", "education", None, None]
+    agencies = ["police", "community_health", "childrens_social_care", "education", None, None]
     now = datetime(2026, 3, 2, 9, tzinfo=UTC)
     with service.sessions.write() as session, session.begin():
         deployment_id = session.execute(

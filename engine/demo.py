@@ -16,13 +16,24 @@ from engine.reference import ensure_reference_data
 
 DEMO_PASSWORD = "scr-demo-password"  # noqa: S105  (documented demo credential)
 
-AGENCIES = {
-    "police": "West Yorkshire Police",
-    "health": "Calderdale and Huddersfield NHS Foundation Trust",
+AGENCIES = {  # the keys the diagrams' "agencies" choices use
     "childrens_social_care": "Children's Social Care",
-    "education": "Education (schools)",
-    "probation": "Probation Service",
+    "police": "West Yorkshire Police",
     "ccg": "Clinical Commissioning Group",
+    "nhs_england": "NHS England",
+    "acute_hospital": "Acute hospital trust",
+    "community_health": "Community health services",
+    "mental_health": "Mental health services",
+    "general_practice": "General practice",
+    "education": "Schools and education",
+    "early_years": "Early years and children's centres",
+    "probation": "Probation Service",
+    "youth_offending": "Youth Offending Team",
+    "housing": "Housing",
+    "adult_social_care": "Adult social care",
+    "ambulance": "Ambulance service",
+    "cafcass": "Cafcass",
+    "voluntary_sector": "Voluntary and community sector",
 }
 
 # username, display name, roles, agency
@@ -32,17 +43,17 @@ DEMO_USERS: list[tuple[str, str, list[str], str | None]] = [
     ("chair", "Irene Chalmers", ["independent_chair"], None),
     ("sqa", "Sunil Qureshi", ["sqa_manager"], "childrens_social_care"),
     ("committee", "Carol Mitchell", ["scr_committee"], None),
-    ("nurse", "Nadia Dunne", ["designated_nurse"], "health"),
+    ("nurse", "Nadia Dunne", ["designated_nurse"], "community_health"),
     ("panelchair", "Patrick Chen", ["panel_chair"], None),
     ("police_panel", "Priya Lewis", ["panel_member"], "police"),
-    ("health_panel", "Harriet Moss", ["panel_member"], "health"),
+    ("health_panel", "Harriet Moss", ["panel_member"], "community_health"),
     ("reviewer", "Rowan Ives", ["reviewer"], None),
     ("police_author", "Paul Armitage", ["agency_author"], "police"),
-    ("health_author", "Hannah Aziz", ["agency_author"], "health"),
+    ("health_author", "Hannah Aziz", ["agency_author"], "community_health"),
     ("csc_author", "Carl Stone", ["agency_author"], "childrens_social_care"),
     ("education_author", "Ellen Dart", ["agency_author"], "education"),
     ("police_manager", "Mark Penrose", ["agency_manager"], "police"),
-    ("health_manager", "Helen Marsh", ["agency_manager"], "health"),
+    ("health_manager", "Helen Marsh", ["agency_manager"], "community_health"),
     ("csc_manager", "Colin Salt", ["agency_manager"], "childrens_social_care"),
     ("education_manager", "Erin Mayfield", ["agency_manager"], "education"),
     ("legal", "Laura Greaves", ["legal_adviser"], None),

@@ -99,6 +99,7 @@ class ReviewCase(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     next_timer_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    task_id_seq: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     __mapper_args__ = {"version_id_col": version}
 

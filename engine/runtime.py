@@ -4,9 +4,12 @@ done and active elements). It knows nothing of the database."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -53,8 +56,40 @@ class _EngineClockTime:
         return clock.now().timestamp()
 
 
+class TaskIds:
+    """Task ids of one case: uuid5(case namespace, n) for n = 1, 2, 3... so a replay gets the same ids."""
+
+    def __init__(self, reference: str, start: int) -> None:
+        self.namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"scr-case:{reference}")
+        self.count = start
+
+    def next(self) -> uuid.UUID:
+        self.count += 1
+        return uuid.uuid5(self.namespace, str(self.count))
+
+
+_task_ids: ContextVar[TaskIds | None] = ContextVar("scr_task_ids", default=None)
+
+
+def _next_task_id() -> uuid.UUID:
+    source = _task_ids.get()
+    return source.next() if source is not None else uuid.uuid4()
+
+
+@contextlib.contextmanager
+def task_ids(reference: str, start: int) -> Iterator[TaskIds]:
+    """Give the tasks SpiffWorkflow creates inside the block deterministic ids, continuing from `start`."""
+    source = TaskIds(reference, start)
+    token = _task_ids.set(source)
+    try:
+        yield source
+    finally:
+        _task_ids.reset(token)
+
+
 spiff_timer.datetime = _EngineClockDatetime  # type: ignore[misc]
 spiff_task_module.time = _EngineClockTime  # type: ignore[assignment]
+spiff_task_module.uuid4 = _next_task_id  # type: ignore[assignment]
 
 
 class _RestrictedEnvironment(BasePythonScriptEngineEnvironment):
@@ -135,7 +170,7 @@ class CaseRun:
         workflow = BpmnWorkflow(entry.spec, entry.subprocess_specs)
         run = cls(workflow, functions)
         start = workflow.get_next_task(state=TaskState.READY)
-        start.data.update(data)
+        start.data.update(_ordered(data))
         return run
 
     @classmethod
@@ -251,7 +286,7 @@ class CaseRun:
 
     def complete(self, task_id: str, data: dict[str, Any]) -> None:
         task = self.ready_task(task_id)
-        task.set_data(**data)
+        task.set_data(**_ordered(data))
         try:
             task.run()
         except SpiffWorkflowException as err:
@@ -273,7 +308,7 @@ class CaseRun:
             if _is_camunda(definition)
             else payload
         )
-        self.workflow.send_event(BpmnEvent(definition, event_payload))
+        self.workflow.send_event(BpmnEvent(definition, _ordered(event_payload)))
         self.run()
         return [t.task_spec for t in receivers]
 
@@ -292,10 +327,11 @@ class CaseRun:
         self, waiting_before: dict[Any, Any]
     ) -> dict[str, tuple[str, str]]:
         """Timers that were waiting before the run and have fired since (element id, name)."""
-        still = {t.id for t in _timer_tasks(self.workflow)}
         fired = {}
         for task_id, task in waiting_before.items():
-            if task_id not in still or task.internal_data.get("event_fired"):
+            if task.state == TaskState.COMPLETED or task.internal_data.get(
+                "event_fired"
+            ):
                 spec = task.task_spec
                 fired[str(task_id)] = (spec.bpmn_id, spec.bpmn_name or spec.bpmn_id)
         return fired
@@ -365,6 +401,11 @@ class CaseRun:
             elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
                 active.append(element)
         return list(dict.fromkeys(done)), list(dict.fromkeys(active))
+
+
+def _ordered(data: dict[str, Any]) -> dict[str, Any]:
+    """Keys in sorted order, as the audit trail stores them, so a replay builds identical state."""
+    return {key: _ordered(value) if isinstance(value, dict) else value for key, value in sorted(data.items())}
 
 
 def _in_state(workflow: BpmnWorkflow, state: int) -> list[Any]:

@@ -51,9 +51,11 @@ from engine.models import HumanTask
 from engine.models import ReviewCase
 from engine.roles import ROLES
 from engine.runtime import CaseRun
+from engine.runtime import task_ids
 from engine.scripting import FUNCTIONS
 from engine.serializer import SpecJson
 from engine.service_admin import AdminMixin
+from engine.service_audit import AuditMixin
 from engine.service_records import RecordsMixin
 from engine.service_records import RemindersMixin
 from engine.service_tasks import HandlerRegistry
@@ -65,7 +67,7 @@ T = TypeVar("T")
 RETRIES = 4
 
 
-class WorkflowService(RecordsMixin, RemindersMixin, AdminMixin):
+class WorkflowService(RecordsMixin, RemindersMixin, AdminMixin, AuditMixin):
     def __init__(
         self,
         sessions: Sessions,
@@ -326,8 +328,10 @@ class WorkflowService(RecordsMixin, RemindersMixin, AdminMixin):
                 "started_by": user.username,
                 "started_on": now.date().isoformat(),
             }
-            run = CaseRun.start(entry, self.functions, data)
+            with task_ids(reference, 0) as ids:
+                run = CaseRun.start(entry, self.functions, data)
             case = ReviewCase(
+                task_id_seq=ids.count,
                 reference=reference,
                 deployment_id=deployment.id,
                 process_id=process_id,
@@ -352,6 +356,7 @@ class WorkflowService(RecordsMixin, RemindersMixin, AdminMixin):
                     "process": process_id,
                     "deployment": deployment.content_hash,
                     "data": clean,
+                    "start_data": data,
                 },
             )
             self._advance(session, case, run, bundle, now, user)
@@ -374,7 +379,20 @@ class WorkflowService(RecordsMixin, RemindersMixin, AdminMixin):
         """Apply `action` (or just run), then save the workflow, the task index and the case row."""
         previously_ready = persistence.ready_task_ids(session, case.id)
         run.on_service(self._dispatcher(session, case, bundle, now))
-        (action or run.run)()
+        waiting_timers = {t.id: t for t in run.waiting_timer_tasks()}
+        with task_ids(case.reference, case.task_id_seq) as ids:
+            (action or run.run)()
+        case.task_id_seq = ids.count
+        for task_id, (element, name) in run.fired_timers(waiting_timers).items():
+            audit.record(
+                session,
+                type="timer_fired",
+                at=now,
+                actor_id=None,
+                actor_name="system",
+                case_id=case.id,
+                data={"element": element, "name": name, "task_id": task_id},
+            )
         states = {task_id: run.task_state(task_id) for task_id in previously_ready}
         persistence.project_tasks(
             session, case, run.ready_user_tasks(), states, completed or {}, now
@@ -435,6 +453,7 @@ class WorkflowService(RecordsMixin, RemindersMixin, AdminMixin):
                     "name": call.element_name,
                     "topic": topic,
                     "params": params,
+                    "result": result,
                 },
             )
             return result
@@ -519,7 +538,12 @@ class WorkflowService(RecordsMixin, RemindersMixin, AdminMixin):
                 actor_id=user.id,
                 actor_name=user.display_name,
                 case_id=case.id,
-                data={"task_id": task_id, "element": row.element_id, "name": row.name},
+                data={
+                    "task_id": task_id,
+                    "element": row.element_id,
+                    "name": row.name,
+                    "username": user.username if claim else None,
+                },
             )
             return self._task_summary(session, row, case)
 
@@ -608,18 +632,7 @@ class WorkflowService(RecordsMixin, RemindersMixin, AdminMixin):
         if as_utc(case.next_timer_at) > now:
             return False
         run, bundle = self._load(session, case)
-        waiting_before = {t.id: t for t in run.waiting_timer_tasks()}
         self._advance(session, case, run, bundle, now, None)
-        for task_id, (element, name) in run.fired_timers(waiting_before).items():
-            audit.record(
-                session,
-                type="timer_fired",
-                at=now,
-                actor_id=None,
-                actor_name="system",
-                case_id=case.id,
-                data={"element": element, "name": name, "task_id": task_id},
-            )
         return True
 
     def deliver_message(

@@ -197,6 +197,7 @@ class AdminMixin:
                 "element": row.element_id,
                 "name": row.name,
                 "reason": "the claimer's account was deactivated",
+                "username": None,
             },
         )
 

@@ -25,7 +25,7 @@ GOOD_START = {
     "incident_date": "2026-02-27",
     "incident_type": "injury",
     "abuse_suspected": "yes",
-    "agencies": ["police", "health"],
+    "agencies": ["police", "community_health"],
 }
 
 

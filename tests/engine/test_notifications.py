@@ -71,7 +71,7 @@ def test_the_notification_arrives_rendered_from_case_data(mailer, users, smtp):
     assert mail.subject == f"{case.reference}: serious incident notified"
     assert (
         "Child's anonymised reference: AB1234" in mail.body
-        and "Agencies involved: police, health" in mail.body
+        and "Agencies involved: police, community_health" in mail.body
     )
     [sent] = mailer.case_notifications(users["chair"], case.reference)
     assert sent.status == "sent" and sent.sent_at is not None

@@ -88,7 +88,7 @@ def test_a_case_runs_through_service_task_decision_table_gateway_and_one_task_pe
     )
     police = only_task(service, users["police_author"])
     health = only_task(service, users["health_author"])
-    assert (police.name, police.agency, health.agency) == (AGENCY, "police", "health")
+    assert (police.name, police.agency, health.agency) == (AGENCY, "police", "community_health")
     assert service.tasks_for(users["education_author"]) == []
     with pytest.raises(NotPermitted):
         service.complete_task(
@@ -117,7 +117,7 @@ def test_a_case_runs_through_service_task_decision_table_gateway_and_one_task_pe
     )
     view = service.get_case(users["auditor"], case.reference)
     assert view.summary.status == "completed"
-    assert view.data["agencies"] == ["police", "health"]
+    assert view.data["agencies"] == ["police", "community_health"]
     assert view.data["agency_count"] == 2 and view.data["reviewed"] is True
     assert view.data["proceedings_ended"] == {"outcome": "conviction"}
     assert [s.completed_by for s in view.completed_steps] == [

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 08:44:43.123747
+Create Date: 2026-11-24 08:53:31.289926
 """
 
 from __future__ import annotations
@@ -134,6 +134,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("next_timer_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("task_id_seq", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["deployment_id"],
