@@ -128,7 +128,14 @@ def inbox_times(
     service: WorkflowService, open_tasks: int, repeats: int
 ) -> dict[str, tuple[float, int]]:
     roles = list(ROLES)
-    agencies = ["police", "community_health", "childrens_social_care", "education", None, None]
+    agencies = [
+        "police",
+        "community_health",
+        "childrens_social_care",
+        "education",
+        None,
+        None,
+    ]
     now = datetime(2026, 3, 2, 9, tzinfo=UTC)
     with service.sessions.write() as session, session.begin():
         deployment_id = session.execute(

@@ -405,7 +405,10 @@ class CaseRun:
 
 def _ordered(data: dict[str, Any]) -> dict[str, Any]:
     """Keys in sorted order, as the audit trail stores them, so a replay builds identical state."""
-    return {key: _ordered(value) if isinstance(value, dict) else value for key, value in sorted(data.items())}
+    return {
+        key: _ordered(value) if isinstance(value, dict) else value
+        for key, value in sorted(data.items())
+    }
 
 
 def _in_state(workflow: BpmnWorkflow, state: int) -> list[Any]:

@@ -56,6 +56,7 @@ from engine.scripting import FUNCTIONS
 from engine.serializer import SpecJson
 from engine.service_admin import AdminMixin
 from engine.service_audit import AuditMixin
+from engine.service_audit import TimelinessMixin
 from engine.service_records import RecordsMixin
 from engine.service_records import RemindersMixin
 from engine.service_tasks import HandlerRegistry
@@ -67,7 +68,9 @@ T = TypeVar("T")
 RETRIES = 4
 
 
-class WorkflowService(RecordsMixin, RemindersMixin, AdminMixin, AuditMixin):
+class WorkflowService(
+    RecordsMixin, RemindersMixin, AdminMixin, AuditMixin, TimelinessMixin
+):
     def __init__(
         self,
         sessions: Sessions,

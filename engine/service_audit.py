@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import access
 from engine import audit
 from engine import persistence
 from engine import replay
 from engine.dto import AuditEntry
 from engine.dto import UserInfo
+from engine.models import AppUser
 from engine.models import AuditEvent
+from engine.models import HumanTask
 from engine.models import ReviewCase
+from engine.timeutil import as_utc
 
 if TYPE_CHECKING:
     from engine.service import WorkflowService
@@ -61,6 +66,17 @@ class AuditMixin:
                 data=result.run.data(),
                 open_tasks=tuple((t.id, t.name) for t in result.run.ready_user_tasks()),
             )
+
+        return self._read(query)
+
+    def replayed_state(self: WorkflowService, actor: UserInfo, reference: str, upto_seq: int | None = None) -> str:
+        """The workflow state JSON rebuilt from the events up to `upto_seq` (for comparison and export)."""
+
+        def query(session: Session) -> str:
+            user = self._fresh(session, actor)
+            case = persistence.get_case(session, reference)
+            self._require_may_see(session, user, case)
+            return self._replay(session, case, upto_seq).run.dump()
 
         return self._read(query)
 
@@ -133,4 +149,140 @@ def _entry(event: AuditEvent, reference: str) -> AuditEntry:
         reference,
         json.loads(event.data),
         event.hash,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """One deadline of a case: a task with a due date from the diagram, and whether it was met."""
+
+    case_reference: str
+    task: str
+    phase: str | None
+    element_id: str
+    due_at: datetime
+    done_at: datetime | None
+    done_by: str | None
+    state: str  # met | missed | open | overdue | cancelled
+
+
+class TimelinessMixin:
+    def timeliness(
+        self: WorkflowService, actor: UserInfo, reference: str | None = None
+    ) -> list[Deadline]:
+        """Every deadline of one case (or of every case the user may see): due, done, met or missed."""
+
+        def query(session: Session) -> list[Deadline]:
+            user = self._fresh(session, actor)
+            statement = (
+                select(HumanTask, ReviewCase.reference, AppUser.display_name)
+                .join(ReviewCase, ReviewCase.id == HumanTask.case_id)
+                .outerjoin(AppUser, AppUser.id == HumanTask.completed_by_id)
+                .where(HumanTask.due_at.is_not(None))
+                .order_by(ReviewCase.reference, HumanTask.due_at, HumanTask.created_at)
+            )
+            if reference is not None:
+                case = persistence.get_case(session, reference)
+                self._require_may_see(session, user, case)
+                statement = statement.where(HumanTask.case_id == case.id)
+            elif not access.is_board_wide(user):
+                statement = statement.where(
+                    HumanTask.case_id.in_(persistence.case_ids_visible_to(user))
+                )
+            now = self.clock.now()
+            return [
+                _deadline(row, ref, by, now)
+                for row, ref, by in session.execute(statement)
+            ]
+
+        return self._read(query)
+
+    def export_case(
+        self: WorkflowService, actor: UserInfo, reference: str
+    ) -> dict[str, Any]:
+        """The case record for people without access: summary, every event with its hashes, deadlines."""
+        view = self.get_case(actor, reference)
+        events = self.case_history(actor, reference)
+        chain = self.verify_audit(self.case_chain_name(reference))
+        return {
+            "case": {
+                "reference": view.summary.reference,
+                "process": view.summary.process_name,
+                "status": view.summary.status,
+                "phase": view.summary.phase,
+                "started_at": view.summary.started_at.isoformat(),
+                "started_by": view.summary.started_by,
+                "deployment": view.summary.deployment_hash,
+            },
+            "chain_intact": chain.ok,
+            "events": [
+                {
+                    "seq": e.seq,
+                    "type": e.type,
+                    "actor": e.actor,
+                    "at": e.at.isoformat(),
+                    "data": e.data,
+                    "hash": e.hash,
+                }
+                for e in events
+            ],
+            "deadlines": [
+                {
+                    "task": d.task,
+                    "phase": d.phase,
+                    "due_at": d.due_at.isoformat(),
+                    "done_at": d.done_at.isoformat() if d.done_at else None,
+                    "done_by": d.done_by,
+                    "state": d.state,
+                }
+                for d in self.timeliness(actor, reference)
+            ],
+        }
+
+
+def export_csv(record: dict[str, Any]) -> str:
+    """The events of an exported case as CSV (one row per event, data as JSON, hashes included)."""
+    import csv
+    import io
+    import json as json_module
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["case", "seq", "at", "type", "actor", "data", "hash"])
+    for event in record["events"]:
+        writer.writerow(
+            [
+                record["case"]["reference"],
+                event["seq"],
+                event["at"],
+                event["type"],
+                event["actor"] or "",
+                json_module.dumps(event["data"], ensure_ascii=False, sort_keys=True),
+                event["hash"],
+            ]
+        )
+    return out.getvalue()
+
+
+def _deadline(
+    row: HumanTask, reference: str, done_by: str | None, now: datetime
+) -> Deadline:
+    due = as_utc(row.due_at)
+    done = as_utc(row.completed_at)
+    assert due is not None
+    if row.state == "completed":
+        state = "met" if done is not None and done <= due else "missed"
+    elif row.state == "cancelled":
+        state = "cancelled"
+    else:
+        state = "overdue" if now > due else "open"
+    return Deadline(
+        reference,
+        row.name,
+        row.phase,
+        row.element_id,
+        due,
+        done if row.state == "completed" else None,
+        done_by if row.state == "completed" else None,
+        state,
     )
