@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from engine.errors import DiagramInvalid
 from engine.errors import EngineError
@@ -14,6 +15,20 @@ from engine.settings import build_service
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings = EngineSettings.from_env()
+    try:
+        return _run(args, settings)
+    except DiagramInvalid as err:
+        print(err, file=sys.stderr)
+        return 1
+    except EngineError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scr", description="SCR Workflow administration."
     )
@@ -35,25 +50,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     deploy.add_argument("--note", default="", help="what changed, for the record")
     commands.add_parser(
-        "tick", help="fire every due timer (run from cron or a worker loop)"
+        "deployments", help="list deployments; the current one is marked *"
     )
+    diff = commands.add_parser("diff", help="what changed between two deployments")
+    diff.add_argument("old", type=int)
+    diff.add_argument("new", type=int)
+    migrate = commands.add_parser(
+        "migrate", help="move cases to another deployment (dry run unless --apply)"
+    )
+    migrate.add_argument("--to", dest="target", type=int, required=True)
+    which = migrate.add_mutually_exclusive_group(required=True)
+    which.add_argument("--case", dest="reference")
+    which.add_argument("--from", dest="source", type=int)
+    migrate.add_argument(
+        "--apply",
+        action="store_true",
+        help="really move them (one transaction per case)",
+    )
+    migrate.add_argument("--as", dest="username", required=True)
+    rollback = commands.add_parser(
+        "rollback", help="make an earlier deployment the one new cases start on"
+    )
+    rollback.add_argument("deployment", type=int)
+    rollback.add_argument("--as", dest="username", required=True)
+    rollback.add_argument("--note", default="")
+    commands.add_parser(
+        "tick",
+        help="fire due timers, queue reminders, deliver due messages (cron, each minute)",
+    )
+    commands.add_parser("send", help="deliver the due messages of the outbox over SMTP")
     audit_cmd = commands.add_parser("audit", help="audit trail").add_subparsers(
         dest="action", required=True
     )
     verify = audit_cmd.add_parser(
-        "verify", help="check the hash chains; exit 1 naming the first bad event"
+        "verify",
+        help="check hash chains and replays; exit 1 naming the first bad event",
     )
     verify.add_argument("--case", dest="reference")
-    args = parser.parse_args(argv)
-    settings = EngineSettings.from_env()
-    try:
-        return _run(args, settings)
-    except DiagramInvalid as err:
-        print(err, file=sys.stderr)
-        return 1
-    except EngineError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+    return parser
 
 
 def _run(args: argparse.Namespace, settings: EngineSettings) -> int:
@@ -81,6 +115,8 @@ def _run(args: argparse.Namespace, settings: EngineSettings) -> int:
             f"{state}: deployment {info.id} {info.content_hash[:12]} with {len(info.files)} files"
         )
         return 0
+    if args.command in ("deployments", "diff", "migrate", "rollback"):
+        return _versions(args, service)
     if args.command == "tick":
         print(f"cases moved on by timers: {service.fire_due_timers()}")
         print(f"reminders and overdue notices queued: {service.queue_reminders()}")
@@ -93,17 +129,69 @@ def _run(args: argparse.Namespace, settings: EngineSettings) -> int:
         )
         return 0
     if args.command == "audit":
-        chain = service.case_chain_name(args.reference) if args.reference else None
-        report = service.verify_audit(chain)
-        if report.ok:
-            print(f"audit trail intact: {report.events_checked} events checked")
-            return 0
+        return _verify(service, args.reference)
+    raise AssertionError(args.command)
+
+
+def _verify(service: Any, reference: str | None) -> int:
+    """Hash chains first, then a replay of every case; exit 1 at the first thing wrong."""
+    chain = service.case_chain_name(reference) if reference else None
+    report = service.verify_audit(chain)
+    if not report.ok:
         print(
             f"AUDIT TRAIL BROKEN at {report.first_bad_event}: {report.problem}",
             file=sys.stderr,
         )
         return 1
-    raise AssertionError(args.command)
+    print(f"audit trail intact: {report.events_checked} events checked")
+    replays = service.verify_replays(reference)
+    broken = [r for r in replays if not r.ok]
+    for bad in broken:
+        print(f"REPLAY DIFFERS for {bad.reference}: {bad.problem}", file=sys.stderr)
+    if broken:
+        return 1
+    print(f"every case replays to its stored state: {len(replays)} cases")
+    return 0
+
+
+def _versions(args: argparse.Namespace, service: Any) -> int:
+    actor = service.user_for_cli(getattr(args, "username", None) or "owner")
+    if args.command == "deployments":
+        for info in service.list_deployments(actor):
+            mark = "*" if info.current else " "
+            print(
+                f"{mark} {info.id:>4} {info.content_hash[:12]} {info.deployed_at:%Y-%m-%d %H:%M} {info.note}"
+            )
+        return 0
+    if args.command == "diff":
+        for change in service.diff_deployments(actor, args.old, args.new):
+            print(
+                f"{change.process_id} {change.element_id} [{change.kind}] {change.description}"
+            )
+        return 0
+    if args.command == "rollback":
+        info = service.activate_deployment(actor, args.deployment, args.note)
+        print(f"new cases now start on deployment {info.id} {info.content_hash[:12]}")
+        return 0
+    if not args.apply:
+        checks = service.plan_migrations(
+            actor, args.target, args.source, args.reference
+        )
+    elif args.reference:
+        checks = [service.migrate_case(actor, args.reference, args.target)]
+    else:
+        checks = service.migrate_cases(actor, args.source, args.target)
+    for check in checks:
+        verdict = (
+            "moved"
+            if check.migrated
+            else ("can move" if check.possible else "cannot move")
+        )
+        print(
+            f"{check.reference}: {verdict}"
+            + "".join(f"\n  - {r}" for r in check.reasons + check.changes)
+        )
+    return 0 if all(c.possible for c in checks) else 1
 
 
 def read_bundle(folder: Path) -> dict[str, bytes]:

@@ -65,7 +65,9 @@ class Deployment(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     deployed_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    activated_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    activated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Which deployment new cases use: the highest activation number (deploying or rolling back bumps it).
+    activation: Mapped[int] = mapped_column(Integer, index=True, default=0)
     files: Mapped[list[DeploymentFile]] = relationship(
         back_populates="deployment",
         cascade="all, delete-orphan",
@@ -228,3 +230,19 @@ class Document(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CaseMigration(Base):
+    """A case moved to another deployment; what it was before, so the move can be undone."""
+
+    __tablename__ = "case_migration"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("review_case.id"), index=True)
+    from_deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"))
+    to_deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"))
+    previous_state: Mapped[str] = mapped_column(Text)
+    previous_task_id_seq: Mapped[int] = mapped_column(Integer)
+    case_version_after: Mapped[int] = mapped_column(Integer)
+    migrated_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    migrated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    undone_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -9,6 +9,7 @@ from sqlalchemy import Select
 from sqlalchemy import and_
 from sqlalchemy import delete
 from sqlalchemy import exists
+from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,12 +26,12 @@ from engine.runtime import ReadyTask
 
 
 def current_deployment(session: Session) -> Deployment | None:
-    query = (
-        select(Deployment)
-        .order_by(Deployment.activated_at.desc(), Deployment.id.desc())
-        .limit(1)
-    )
+    query = select(Deployment).order_by(Deployment.activation.desc()).limit(1)
     return session.scalars(query).first()
+
+
+def next_activation(session: Session) -> int:
+    return (session.scalar(select(func.max(Deployment.activation))) or 0) + 1
 
 
 def deployment_by_hash(session: Session, content_hash: str) -> Deployment | None:

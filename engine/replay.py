@@ -22,6 +22,7 @@ from engine.clock import FixedClock
 from engine.clock import using_clock
 from engine.dto import AuditEntry
 from engine.runtime import CaseRun
+from engine.runtime import migrate
 from engine.runtime import task_ids
 from engine.serializer import SpecJson
 from engine.specs import ProcessEntry
@@ -33,7 +34,10 @@ COMMANDS = {
     "task_unclaimed",
     "message_received",
     "timer_fired",
+    "case_migrated",
+    "case_migration_undone",
 }
+Resolve = Callable[[str], tuple[ProcessEntry, SpecJson]]
 
 
 class ReplayFailed(Exception):
@@ -52,13 +56,15 @@ class Replayed:
 
 
 def replay(
-    entry: ProcessEntry,
-    specs: SpecJson,
+    resolve: Resolve,
     functions: dict[str, Callable[..., Any]],
     events: Iterable[AuditEntry],
     until_seq: int | None = None,
 ) -> Replayed:
-    """Apply the case's events in order, up to and including `until_seq` (all when None)."""
+    """Apply the case's events in order, up to and including `until_seq` (all when None).
+
+    `resolve(deployment hash)` gives the case's process entry and specs in that deployment.
+    """
     events = list(events)
     results: dict[str, deque[Any]] = defaultdict(deque)
     for event in events:
@@ -69,6 +75,8 @@ def replay(
     count = 0
     last = None
     applied = 0
+    before_migration: list[tuple[str, SpecJson, int]] = []
+    specs: SpecJson | None = None
     for event in events:
         if until_seq is not None and event.seq > until_seq:
             break
@@ -78,6 +86,7 @@ def replay(
         with using_clock(FixedClock(event.at)):
             if event.type == "case_started":
                 reference = event.data["reference"]
+                entry, specs = resolve(event.data["deployment"])
                 with task_ids(reference, 0) as ids:
                     run = CaseRun.start(
                         entry, functions, dict(event.data["start_data"])
@@ -85,8 +94,21 @@ def replay(
                     run.on_service(_recorded(results))
                     run.run()
                 count = ids.count
-            elif run is None:
+            elif run is None or specs is None:
                 raise ReplayFailed(event, "the case has not been started")
+            elif event.type == "case_migrated":
+                before_migration.append((run.dump(), specs, count))
+                entry, specs = resolve(event.data["to"])
+                with task_ids(reference, count) as ids:
+                    migrate(run, entry)
+                    run.run()
+                count = ids.count
+            elif event.type == "case_migration_undone":
+                if not before_migration:
+                    raise ReplayFailed(event, "there is no migration to undo")
+                state, specs, count = before_migration.pop()
+                run = CaseRun.load(state, specs, functions)
+                run.on_service(_recorded(results))
             else:
                 with task_ids(reference, count) as ids:
                     _apply(run, event)

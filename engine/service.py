@@ -61,6 +61,7 @@ from engine.service_records import RecordsMixin
 from engine.service_records import RemindersMixin
 from engine.service_tasks import HandlerRegistry
 from engine.service_tasks import ServiceCall
+from engine.service_versions import VersionsMixin
 from engine.settings import SmtpSettings
 from engine.timeutil import as_utc
 
@@ -69,7 +70,7 @@ RETRIES = 4
 
 
 class WorkflowService(
-    RecordsMixin, RemindersMixin, AdminMixin, AuditMixin, TimelinessMixin
+    RecordsMixin, RemindersMixin, AdminMixin, AuditMixin, TimelinessMixin, VersionsMixin
 ):
     def __init__(
         self,
@@ -214,6 +215,7 @@ class WorkflowService(
                 deployed_by_id=user.id,
                 deployed_at=now,
                 activated_at=now,
+                activation=persistence.next_activation(session),
             )
             deployment.files = [
                 DeploymentFile(

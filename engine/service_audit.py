@@ -69,7 +69,12 @@ class AuditMixin:
 
         return self._read(query)
 
-    def replayed_state(self: WorkflowService, actor: UserInfo, reference: str, upto_seq: int | None = None) -> str:
+    def replayed_state(
+        self: WorkflowService,
+        actor: UserInfo,
+        reference: str,
+        upto_seq: int | None = None,
+    ) -> str:
         """The workflow state JSON rebuilt from the events up to `upto_seq` (for comparison and export)."""
 
         def query(session: Session) -> str:
@@ -117,7 +122,6 @@ class AuditMixin:
     def _replay(
         self: WorkflowService, session: Session, case: ReviewCase, upto_seq: int | None
     ) -> replay.Replayed:
-        bundle = self._bundle(session, case.deployment_id)
         events = [
             _entry(e, case.reference)
             for e in session.scalars(
@@ -126,13 +130,15 @@ class AuditMixin:
                 .order_by(AuditEvent.seq)
             )
         ]
-        return replay.replay(
-            bundle.processes[case.process_id],
-            self._specs(bundle, case.process_id),
-            self.functions,
-            events,
-            upto_seq,
-        )
+
+        def resolve(content_hash: str) -> tuple[Any, Any]:
+            deployment = persistence.deployment_by_hash(session, content_hash)
+            if deployment is None:
+                raise KeyError(f"deployment {content_hash[:12]} is not stored")
+            found = self._bundle(session, deployment.id)
+            return found.processes[case.process_id], self._specs(found, case.process_id)
+
+        return replay.replay(resolve, self.functions, events, upto_seq)
 
 
 def _entry(event: AuditEvent, reference: str) -> AuditEntry:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 08:53:31.289926
+Create Date: 2026-11-24 09:00:48.002179
 """
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ def upgrade() -> None:
         sa.Column("deployed_by_id", sa.Integer(), nullable=True),
         sa.Column("deployed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("activated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("activation", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["deployed_by_id"],
             ["app_user.id"],
@@ -87,7 +88,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("deployment", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_deployment_activated_at"), ["activated_at"], unique=False
+            batch_op.f("ix_deployment_activation"), ["activation"], unique=False
         )
 
     op.create_table(
@@ -181,6 +182,45 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_audit_event_case_id"), ["case_id"], unique=False
+        )
+
+    op.create_table(
+        "case_migration",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("from_deployment_id", sa.Integer(), nullable=False),
+        sa.Column("to_deployment_id", sa.Integer(), nullable=False),
+        sa.Column("previous_state", sa.Text(), nullable=False),
+        sa.Column("previous_task_id_seq", sa.Integer(), nullable=False),
+        sa.Column("case_version_after", sa.Integer(), nullable=False),
+        sa.Column("migrated_by_id", sa.Integer(), nullable=False),
+        sa.Column("migrated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("undone_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["review_case.id"],
+            name=op.f("fk_case_migration_case_id_review_case"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["from_deployment_id"],
+            ["deployment.id"],
+            name=op.f("fk_case_migration_from_deployment_id_deployment"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["migrated_by_id"],
+            ["app_user.id"],
+            name=op.f("fk_case_migration_migrated_by_id_app_user"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["to_deployment_id"],
+            ["deployment.id"],
+            name=op.f("fk_case_migration_to_deployment_id_deployment"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_migration")),
+    )
+    with op.batch_alter_table("case_migration", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_case_migration_case_id"), ["case_id"], unique=False
         )
 
     op.create_table(
@@ -341,6 +381,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_document_case_id"))
 
     op.drop_table("document")
+    with op.batch_alter_table("case_migration", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_migration_case_id"))
+
+    op.drop_table("case_migration")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_event_case_id"))
 
@@ -353,7 +397,7 @@ def downgrade() -> None:
     op.drop_table("deployment_file")
     op.drop_table("membership")
     with op.batch_alter_table("deployment", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_deployment_activated_at"))
+        batch_op.drop_index(batch_op.f("ix_deployment_activation"))
 
     op.drop_table("deployment")
     op.drop_table("app_user")
