@@ -56,7 +56,7 @@ def normalise_name(name: str) -> str | None:
 def parse_bundle(
     files: Mapping[str, bytes],
     functions: Mapping[str, Callable[..., Any]],
-    topics: Mapping[str, Any],
+    topics: Mapping[str, Any] | None,
     known_roles: frozenset[str] | None = None,
 ) -> ParsedBundle:
     """Validate and parse every file; raise DiagramInvalid listing every problem found."""

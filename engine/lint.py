@@ -31,7 +31,7 @@ class Linter:
     def __init__(
         self,
         functions: Mapping[str, Callable[..., Any]],
-        topics: Mapping[str, CheckParams | None],
+        topics: Mapping[str, CheckParams | None] | None,
         known_roles: frozenset[str] | None,
         files: Mapping[str, bytes],
     ) -> None:
@@ -229,6 +229,10 @@ class Linter:
             self.add(
                 node, 'a service task needs camunda:type="external" and a camunda:topic'
             )
+            return
+        if (
+            self.topics is None
+        ):  # re-reading a stored deployment: checked when it was deployed
             return
         if topic not in self.topics:
             self.add(

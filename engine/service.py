@@ -271,9 +271,7 @@ class WorkflowService(
         bundle = self._bundles.get(deployment.content_hash)
         if bundle is None:
             files = {f.name: f.content for f in deployment.files}
-            bundle = bundles.parse_bundle(
-                files, self.functions, self.handlers.checkers()
-            )
+            bundle = bundles.parse_bundle(files, self.functions, None)
             self._bundles.put(bundle)
         return bundle
 
