@@ -15,9 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.dto import AuditEntry
 from engine.dto import ChainReport
 from engine.models import AuditChainHead
 from engine.models import AuditEvent
+from engine.timeutil import as_utc
 from engine.timeutil import iso_utc
 
 GENESIS = "0" * 64
@@ -134,6 +136,20 @@ def _problem_with(event: AuditEvent, previous: AuditEvent | None) -> str | None:
     if event_hash(event.prev_hash, event) != event.hash:
         return "its content does not match its hash; it was edited"
     return None
+
+
+def entry(event: AuditEvent, reference: str | None) -> AuditEntry:
+    """The event as the plain value the service returns."""
+    return AuditEntry(
+        event.seq,
+        event.chain,
+        event.type,
+        event.actor_name,
+        as_utc(event.at),
+        reference,
+        json.loads(event.data),
+        event.hash,
+    )
 
 
 def describe(event: AuditEvent) -> str:

@@ -725,9 +725,7 @@ class WorkflowService(
 
     def get_case(self, actor: UserInfo, reference: str) -> CaseView:
         def query(session: Session) -> CaseView:
-            user = self._fresh(session, actor)
-            case = persistence.get_case(session, reference)
-            self._require_may_see(session, user, case)
+            user, case = self._visible_case(session, actor, reference)
             run, _bundle = self._load(session, case)
             done, active = run.element_states()
             tasks = session.scalars(
@@ -779,15 +777,13 @@ class WorkflowService(
 
     def case_history(self, actor: UserInfo, reference: str) -> list[AuditEntry]:
         def query(session: Session) -> list[AuditEntry]:
-            user = self._fresh(session, actor)
-            case = persistence.get_case(session, reference)
-            self._require_may_see(session, user, case)
+            user, case = self._visible_case(session, actor, reference)
             events = session.scalars(
                 select(AuditEvent)
                 .where(AuditEvent.chain == audit.case_chain(case.id))
                 .order_by(AuditEvent.seq)
             )
-            return [_entry(e, case.reference) for e in events]
+            return [audit.entry(e, case.reference) for e in events]
 
         return self._read(query)
 
@@ -801,6 +797,15 @@ class WorkflowService(
                 persistence.get_case(session, reference).id
             )
         )
+
+    def _visible_case(
+        self, session: Session, actor: UserInfo, reference: str
+    ) -> tuple[UserInfo, ReviewCase]:
+        """The acting user (re-read) and the case, if they may see it; else NotFound / NotPermitted."""
+        user = self._fresh(session, actor)
+        case = persistence.get_case(session, reference)
+        self._require_may_see(session, user, case)
+        return user, case
 
     def _require_may_see(
         self, session: Session, user: UserInfo, case: ReviewCase
@@ -864,18 +869,3 @@ def _is_conflict(err: OperationalError) -> bool:
     """PostgreSQL's deadlock / serialization failures and SQLite's "locked" are worth a retry."""
     code = getattr(err.orig, "sqlstate", None)
     return code in ("40001", "40P01") or "database is locked" in str(err.orig)
-
-
-def _entry(event: AuditEvent, reference: str | None) -> AuditEntry:
-    import json
-
-    return AuditEntry(
-        event.seq,
-        event.chain,
-        event.type,
-        event.actor_name,
-        as_utc(event.at),
-        reference,
-        json.loads(event.data),
-        event.hash,
-    )

@@ -52,9 +52,7 @@ class AuditMixin:
         """The workflow as it stood right after event `upto_seq` of the case, rebuilt from the events."""
 
         def query(session: Session) -> ReplayView:
-            user = self._fresh(session, actor)
-            case = persistence.get_case(session, reference)
-            self._require_may_see(session, user, case)
+            user, case = self._visible_case(session, actor, reference)
             result = self._replay(session, case, upto_seq)
             if result.last is None or result.last.seq != upto_seq:
                 raise persistence.NotFound(f"Case {reference} has no event {upto_seq}.")
@@ -78,9 +76,7 @@ class AuditMixin:
         """The workflow state JSON rebuilt from the events up to `upto_seq` (for comparison and export)."""
 
         def query(session: Session) -> str:
-            user = self._fresh(session, actor)
-            case = persistence.get_case(session, reference)
-            self._require_may_see(session, user, case)
+            user, case = self._visible_case(session, actor, reference)
             return self._replay(session, case, upto_seq).run.dump()
 
         return self._read(query)
@@ -123,7 +119,7 @@ class AuditMixin:
         self: WorkflowService, session: Session, case: ReviewCase, upto_seq: int | None
     ) -> replay.Replayed:
         events = [
-            _entry(e, case.reference)
+            audit.entry(e, case.reference)
             for e in session.scalars(
                 select(AuditEvent)
                 .where(AuditEvent.chain == audit.case_chain(case.id))
@@ -139,23 +135,6 @@ class AuditMixin:
             return found.processes[case.process_id], self._specs(found, case.process_id)
 
         return replay.replay(resolve, self.functions, events, upto_seq)
-
-
-def _entry(event: AuditEvent, reference: str) -> AuditEntry:
-    import json
-
-    from engine.timeutil import as_utc
-
-    return AuditEntry(
-        event.seq,
-        event.chain,
-        event.type,
-        event.actor_name,
-        as_utc(event.at),
-        reference,
-        json.loads(event.data),
-        event.hash,
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,9 +123,7 @@ class RecordsMixin:
         self: WorkflowService, actor: UserInfo, reference: str
     ) -> list[DocumentInfo]:
         def query(session: Session) -> list[DocumentInfo]:
-            user = self._fresh(session, actor)
-            case = persistence.get_case(session, reference)
-            self._require_may_see(session, user, case)
+            user, case = self._visible_case(session, actor, reference)
             documents = session.scalars(
                 select(Document)
                 .where(Document.case_id == case.id)
@@ -157,9 +155,7 @@ class RecordsMixin:
         """What was sent (or is waiting, or failed) to whom, for one case."""
 
         def query(session: Session) -> list[NotificationInfo]:
-            user = self._fresh(session, actor)
-            case = persistence.get_case(session, reference)
-            self._require_may_see(session, user, case)
+            user, case = self._visible_case(session, actor, reference)
             rows = session.scalars(
                 select(Notification)
                 .where(Notification.case_id == case.id)
@@ -270,9 +266,7 @@ class RecordsMixin:
         """The diagrams a case has been through, with done and active elements: top-level process first."""
 
         def query(session: Session) -> list[CaseDiagram]:
-            user = self._fresh(session, actor)
-            case = persistence.get_case(session, reference)
-            self._require_may_see(session, user, case)
+            user, case = self._visible_case(session, actor, reference)
             run, bundle = self._load(session, case)
             by_process = run.element_states_by_process()
             order = [case.process_id] + [p for p in by_process if p != case.process_id]
