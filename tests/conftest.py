@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get(
     "SCR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432"
 )
-PG_DATABASE = "scr_test"
+# One database per test run, so two runs at once (a developer and CI, say) never truncate each other's tables.
+PG_DATABASE = f"scr_test_{os.getpid()}"
 # Monday 2 March 2026, 09:00 in London (GMT).
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -57,6 +58,10 @@ def postgres() -> Iterator[tuple[Engine | None, str]]:
     yield engine, reason
     if engine is not None:
         engine.dispose()
+        admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
+        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
