@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Mapping
 from datetime import datetime
+from datetime import timedelta
 from typing import Any
 from typing import TypeVar
 
@@ -24,6 +25,7 @@ from engine import audit
 from engine import bundles
 from engine import clock as clocks
 from engine import forms
+from engine import notifications
 from engine import persistence
 from engine.db import Sessions
 from engine.dto import AuditEntry
@@ -43,6 +45,7 @@ from engine.errors import NotPermitted
 from engine.errors import NotSignedIn
 from engine.errors import TaskAlreadyCompleted
 from engine.errors import TaskNotReady
+from engine.errors import WorkflowFailed
 from engine.models import AppUser
 from engine.models import AuditEvent
 from engine.models import Deployment
@@ -67,6 +70,7 @@ from engine.timeutil import as_utc
 
 T = TypeVar("T")
 RETRIES = 4
+TIMER_RETRY = timedelta(hours=1)
 
 
 class WorkflowService(
@@ -617,13 +621,45 @@ class WorkflowService(
 
         moved = 0
         for case_id in self._read(due):
-            if self._write(
-                lambda session, now, case_id=case_id: self._fire_case_timers(
-                    session, now, case_id
+            try:
+                if self._write(
+                    lambda session, now, case_id=case_id: self._fire_case_timers(
+                        session, now, case_id
+                    )
+                ):
+                    moved += 1
+            except WorkflowFailed as failure:
+                self._write(
+                    lambda session, now, case_id=case_id, failure=failure: (
+                        self._timer_failed(session, now, case_id, str(failure))
+                    )
                 )
-            ):
-                moved += 1
         return moved
+
+    def _timer_failed(
+        self, session: Session, now: datetime, case_id: int, error: str
+    ) -> None:
+        """A case whose timers cannot run is recorded, its managers told, and retried in an hour."""
+        case = persistence.lock_case(session, case_id)
+        case.next_timer_at = now + TIMER_RETRY
+        audit.record(
+            session,
+            type="timers_failed",
+            at=now,
+            actor_id=None,
+            actor_name="system",
+            case_id=case.id,
+            data={"error": error, "retry_at": case.next_timer_at.isoformat()},
+        )
+        subject = f"{case.reference}: a deadline or timer could not be processed"
+        body = (
+            f"{error}\n\nThe engine will try again in an hour. A process owner may need to correct the "
+            "diagram; the rest of the case is unaffected.\n"
+        )
+        for recipient in notifications.resolve(session, case.id, [("role", "bqam")]):
+            notifications.queue(
+                session, case.id, None, "timers_failed", subject, body, recipient, now
+            )
 
     def _fire_case_timers(self, session: Session, now: datetime, case_id: int) -> bool:
         query = select(ReviewCase).where(ReviewCase.id == case_id)

@@ -17,8 +17,14 @@ def version_2() -> dict[str, bytes]:
     files = mini_files()
     files["mini.bpmn"] = (
         files["mini.bpmn"]
-        .replace(b'name="Decide whether the criteria are met"', b'name="Recommend whether to hold an SCR"')
-        .replace(b'label="Minutes" type="string">', b'label="Minutes of the meeting" type="string">')
+        .replace(
+            b'name="Decide whether the criteria are met"',
+            b'name="Recommend whether to hold an SCR"',
+        )
+        .replace(
+            b'label="Minutes" type="string">',
+            b'label="Minutes of the meeting" type="string">',
+        )
         .replace(
             b'<camunda:constraint name="maxlength" config="2000" />',
             b'<camunda:constraint name="required" /><camunda:constraint name="maxlength" config="2000" />',
@@ -32,7 +38,9 @@ def version_without_committee() -> dict[str, bytes]:
     files = mini_files()
     text = files["mini.bpmn"]
     for attribute in (b'id="', b'attachedToRef="', b'targetRef="', b'sourceRef="'):
-        text = text.replace(attribute + b'Task_committee"', attribute + b'Task_recommendation"')
+        text = text.replace(
+            attribute + b'Task_committee"', attribute + b'Task_recommendation"'
+        )
     files["mini.bpmn"] = text
     return files
 
@@ -40,7 +48,10 @@ def version_without_committee() -> dict[str, bytes]:
 def test_the_diff_lists_a_changed_form_field_and_a_changed_timer(service, users):
     v1 = service.deploy(users["owner"], mini_files())
     v2 = service.deploy(users["owner"], version_2())
-    changes = {(c.element_id, c.kind): c.description for c in service.diff_deployments(users["owner"], v1.id, v2.id)}
+    changes = {
+        (c.element_id, c.kind): c.description
+        for c in service.diff_deployments(users["owner"], v1.id, v2.id)
+    }
     assert changes[("Task_committee", "renamed")] == (
         "renamed from “Decide whether the criteria are met” to “Recommend whether to hold an SCR”"
     )
@@ -49,7 +60,9 @@ def test_the_diff_lists_a_changed_form_field_and_a_changed_timer(service, users)
     assert changes[("Timer_chair_lapsed", "timer")] == "timer: P10D → P14D"
 
 
-def test_a_safe_migration_moves_a_case_mid_flight_and_the_next_form_comes_from_version_2(service, users, clock):
+def test_a_safe_migration_moves_a_case_mid_flight_and_the_next_form_comes_from_version_2(
+    service, users, clock
+):
     case = start_mini(service, users)
     task = only_task(service, users["committee"])
     service.claim_task(users["committee"], task.id)
@@ -57,20 +70,41 @@ def test_a_safe_migration_moves_a_case_mid_flight_and_the_next_form_comes_from_v
     v2 = service.deploy(users["owner"], version_2())
     clock.advance(days=2)
     [plan] = service.plan_migrations(users["owner"], v2.id)
-    assert plan.possible and plan.reference == case.reference and any("Task_committee" in c for c in plan.changes)
+    assert (
+        plan.possible
+        and plan.reference == case.reference
+        and any("Task_committee" in c for c in plan.changes)
+    )
     moved = service.migrate_case(users["owner"], case.reference, v2.id)
     assert moved.migrated
     after = only_task(service, users["committee"])
     assert (after.id, after.name, after.assignee, after.due_at) == (
-        task.id, "Recommend whether to hold an SCR", "Carol Mitchell", due_before,
+        task.id,
+        "Recommend whether to hold an SCR",
+        "Carol Mitchell",
+        due_before,
     )
     form = service.open_task(users["committee"], after.id)
-    assert next(f for f in form.fields if f.id == "minutes").label == "Minutes of the meeting"
+    assert (
+        next(f for f in form.fields if f.id == "minutes").label
+        == "Minutes of the meeting"
+    )
     with pytest.raises(Exception, match="Minutes of the meeting"):
-        service.complete_task(users["committee"], after.id, {"decision": "scr", "attendees": "3"})
-    assert service.get_case(users["bqam"], case.reference).summary.deployment_hash == v2.content_hash
-    assert "case_migrated" in [e.type for e in service.case_history(users["auditor"], case.reference)]
-    service.complete_task(users["committee"], after.id, {"decision": "no_scr", "attendees": "3", "minutes": "Agreed."})
+        service.complete_task(
+            users["committee"], after.id, {"decision": "scr", "attendees": "3"}
+        )
+    assert (
+        service.get_case(users["bqam"], case.reference).summary.deployment_hash
+        == v2.content_hash
+    )
+    assert "case_migrated" in [
+        e.type for e in service.case_history(users["auditor"], case.reference)
+    ]
+    service.complete_task(
+        users["committee"],
+        after.id,
+        {"decision": "no_scr", "attendees": "3", "minutes": "Agreed."},
+    )
     [replayed] = service.verify_replays(case.reference)
     assert replayed.ok, replayed.problem
 
@@ -86,7 +120,10 @@ def test_an_unsafe_migration_is_refused_with_the_reason(service, users):
     )
     with pytest.raises(MigrationRefused):
         service.migrate_case(users["owner"], case.reference, v2.id)
-    assert only_task(service, users["committee"]).name == "Decide whether the criteria are met"
+    assert (
+        only_task(service, users["committee"]).name
+        == "Decide whether the criteria are met"
+    )
 
 
 def test_a_migration_can_be_undone_until_the_case_moves_on(service, users):
@@ -95,26 +132,49 @@ def test_a_migration_can_be_undone_until_the_case_moves_on(service, users):
     v2 = service.deploy(users["owner"], version_2())
     service.migrate_case(users["owner"], case.reference, v2.id)
     service.undo_migration(users["owner"], case.reference)
-    assert service.get_case(users["bqam"], case.reference).summary.deployment_hash == v1_hash
-    assert only_task(service, users["committee"]).name == "Decide whether the criteria are met"
+    assert (
+        service.get_case(users["bqam"], case.reference).summary.deployment_hash
+        == v1_hash
+    )
+    assert (
+        only_task(service, users["committee"]).name
+        == "Decide whether the criteria are met"
+    )
     assert service.verify_replays(case.reference)[0].ok
     service.migrate_case(users["owner"], case.reference, v2.id)
     task = only_task(service, users["committee"])
-    service.complete_task(users["committee"], task.id, {"decision": "scr", "attendees": "3", "minutes": "m"})
+    service.complete_task(
+        users["committee"],
+        task.id,
+        {"decision": "scr", "attendees": "3", "minutes": "m"},
+    )
     with pytest.raises(NotPermitted, match="moved on"):
         service.undo_migration(users["owner"], case.reference)
     assert service.verify_replays(case.reference)[0].ok
 
 
-def test_migrating_a_whole_deployment_moves_the_safe_cases_and_reports_the_rest(service, users):
+def test_migrating_a_whole_deployment_moves_the_safe_cases_and_reports_the_rest(
+    service, users
+):
     first = start_mini(service, users)
     second = service.start_case(users["bqam"], "Process_mini", GOOD_START)
-    task = next(t for t in service.tasks_for(users["committee"]) if t.case_reference == second.reference)
-    service.complete_task(users["committee"], task.id, {"decision": "scr", "attendees": "3"})
+    task = next(
+        t
+        for t in service.tasks_for(users["committee"])
+        if t.case_reference == second.reference
+    )
+    service.complete_task(
+        users["committee"], task.id, {"decision": "scr", "attendees": "3"}
+    )
     v1 = service.list_deployments(users["owner"])[0]
     v2 = service.deploy(users["owner"], version_without_committee())
-    results = {r.reference: r for r in service.migrate_cases(users["owner"], v1.id, v2.id)}
-    assert not results[first.reference].migrated and "Task_committee" in results[first.reference].reasons[0]
+    results = {
+        r.reference: r for r in service.migrate_cases(users["owner"], v1.id, v2.id)
+    }
+    assert (
+        not results[first.reference].migrated
+        and "Task_committee" in results[first.reference].reasons[0]
+    )
     assert results[second.reference].migrated
 
 
@@ -124,6 +184,8 @@ def test_rolling_back_makes_an_earlier_version_current_for_new_cases(service, us
     service.activate_deployment(users["owner"], v1.id, "v2 confused the committee")
     case = service.start_case(users["bqam"], "Process_mini", GOOD_START)
     assert case.deployment_hash == v1.content_hash
-    assert [d.id for d in service.list_deployments(users["owner"]) if d.current] == [v1.id]
+    assert [d.id for d in service.list_deployments(users["owner"]) if d.current] == [
+        v1.id
+    ]
     with pytest.raises(NotPermitted):
         service.activate_deployment(users["committee"], v2.id)

@@ -18,12 +18,19 @@ from tests.engine.helpers import start_mini
 
 def _stored(service, reference):
     with service.sessions.engine.connect() as connection:
-        state = connection.execute(text("SELECT state, id FROM review_case WHERE reference = :r"), {"r": reference}).one()
-        last = connection.execute(text("SELECT max(seq) FROM audit_event WHERE case_id = :c"), {"c": state.id}).scalar_one()
+        state = connection.execute(
+            text("SELECT state, id FROM review_case WHERE reference = :r"),
+            {"r": reference},
+        ).one()
+        last = connection.execute(
+            text("SELECT max(seq) FROM audit_event WHERE case_id = :c"), {"c": state.id}
+        ).scalar_one()
     return state.state, last
 
 
-def test_replaying_to_every_event_gives_the_state_saved_at_that_point(service, users, clock):
+def test_replaying_to_every_event_gives_the_state_saved_at_that_point(
+    service, users, clock
+):
     snapshots = []
     case = start_mini(service, users)
     snapshots.append(_stored(service, case.reference))
@@ -33,17 +40,37 @@ def test_replaying_to_every_event_gives_the_state_saved_at_that_point(service, u
     clock.advance(days=10)  # past the committee's five working days
     service.fire_due_timers()
     snapshots.append(_stored(service, case.reference))
-    service.complete_task(users["committee"], only_task(service, users["committee"]).id, {"decision": "scr", "attendees": "4"})
+    service.complete_task(
+        users["committee"],
+        only_task(service, users["committee"]).id,
+        {"decision": "scr", "attendees": "4"},
+    )
     snapshots.append(_stored(service, case.reference))
     for author in ("police_author", "health_author"):
         clock.advance(hours=5)
-        service.complete_task(users[author], only_task(service, users[author]).id, {"summary": f"{author} report"})
+        service.complete_task(
+            users[author],
+            only_task(service, users[author]).id,
+            {"summary": f"{author} report"},
+        )
         snapshots.append(_stored(service, case.reference))
-    service.complete_task(users["chair"], only_task(service, users["chair"]).id, {"chair_decision": "no"})
-    service.deliver_message(users["bqam"], case.reference, "proceedings_ended", {"outcome": "no further action"})
+    service.complete_task(
+        users["chair"], only_task(service, users["chair"]).id, {"chair_decision": "no"}
+    )
+    service.deliver_message(
+        users["bqam"],
+        case.reference,
+        "proceedings_ended",
+        {"outcome": "no further action"},
+    )
     snapshots.append(_stored(service, case.reference))
     for state, seq in snapshots:
-        assert first_difference(state, service.replayed_state(users["auditor"], case.reference, seq)) is None, seq
+        assert (
+            first_difference(
+                state, service.replayed_state(users["auditor"], case.reference, seq)
+            )
+            is None
+        ), seq
     [report] = service.verify_replays(case.reference)
     assert report.ok and report.events >= 8
     view = service.replay_case(users["auditor"], case.reference, snapshots[2][1])
@@ -52,39 +79,72 @@ def test_replaying_to_every_event_gives_the_state_saved_at_that_point(service, u
     assert view.open_tasks[0][1] == "Decide whether the criteria are met"
 
 
-def test_a_state_changed_behind_the_applications_back_is_caught_by_replay(service, users):
+def test_a_state_changed_behind_the_applications_back_is_caught_by_replay(
+    service, users
+):
     case = start_mini(service, users)
-    service.complete_task(users["committee"], only_task(service, users["committee"]).id, {"decision": "scr", "attendees": "4"})
+    service.complete_task(
+        users["committee"],
+        only_task(service, users["committee"]).id,
+        {"decision": "scr", "attendees": "4"},
+    )
     state, _seq = _stored(service, case.reference)
     forged = state.replace('"decision":"scr"', '"decision":"no_scr"')
     assert forged != state
     with service.sessions.engine.begin() as connection:
-        connection.execute(text("UPDATE review_case SET state = :s WHERE reference = :r"), {"s": forged, "r": case.reference})
+        connection.execute(
+            text("UPDATE review_case SET state = :s WHERE reference = :r"),
+            {"s": forged, "r": case.reference},
+        )
     assert service.verify_audit().ok  # the chain itself is intact...
     [report] = service.verify_replays(case.reference)
-    assert not report.ok and "does not give the stored state" in report.problem  # ...but replay disagrees
+    assert (
+        not report.ok and "does not give the stored state" in report.problem
+    )  # ...but replay disagrees
 
 
-def test_the_timeliness_table_shows_the_one_late_decision_as_missed(service, users, clock):
+def test_the_timeliness_table_shows_the_one_late_decision_as_missed(
+    service, users, clock
+):
     case = start_mini(service, users, agencies=["police"])
-    clock.set(datetime(2026, 3, 9, 10, 0, tzinfo=UTC))  # committee due Monday 9 March: met
-    service.complete_task(users["committee"], only_task(service, users["committee"]).id, {"decision": "scr", "attendees": "4"})
-    service.complete_task(users["police_author"], only_task(service, users["police_author"]).id, {"summary": "s"})
-    clock.set(datetime(2026, 3, 20, 10, 0, tzinfo=UTC))  # chair due 10 calendar days after 9 March: missed
-    service.complete_task(users["chair"], only_task(service, users["chair"]).id, {"chair_decision": "yes"})
+    clock.set(
+        datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
+    )  # committee due Monday 9 March: met
+    service.complete_task(
+        users["committee"],
+        only_task(service, users["committee"]).id,
+        {"decision": "scr", "attendees": "4"},
+    )
+    service.complete_task(
+        users["police_author"],
+        only_task(service, users["police_author"]).id,
+        {"summary": "s"},
+    )
+    clock.set(
+        datetime(2026, 3, 20, 10, 0, tzinfo=UTC)
+    )  # chair due 10 calendar days after 9 March: missed
+    service.complete_task(
+        users["chair"], only_task(service, users["chair"]).id, {"chair_decision": "yes"}
+    )
     table = service.timeliness(users["auditor"], case.reference)
     assert [(d.task, d.state) for d in table] == [
         ("Decide whether the criteria are met", "met"),
         ("Decide whether to hold an SCR", "missed"),
     ]
-    assert table[1].due_at == datetime(2026, 3, 19, 23, 59, 59, tzinfo=UTC) and table[1].done_by == "Irene Chalmers"
+    assert (
+        table[1].due_at == datetime(2026, 3, 19, 23, 59, 59, tzinfo=UTC)
+        and table[1].done_by == "Irene Chalmers"
+    )
 
 
 def test_a_case_record_exports_as_json_and_csv_with_hashes(service, users):
     case = start_mini(service, users)
     record = service.export_case(users["auditor"], case.reference)
     assert record["chain_intact"] and record["case"]["reference"] == case.reference
-    assert [e["type"] for e in record["events"]][:2] == ["case_started", "service_task_ran"]
+    assert [e["type"] for e in record["events"]][:2] == [
+        "case_started",
+        "service_task_ran",
+    ]
     json.dumps(record)  # plain JSON, no special types
     rows = list(csv.reader(io.StringIO(export_csv(record))))
     assert rows[0] == ["case", "seq", "at", "type", "actor", "data", "hash"]

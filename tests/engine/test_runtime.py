@@ -88,7 +88,11 @@ def test_a_case_runs_through_service_task_decision_table_gateway_and_one_task_pe
     )
     police = only_task(service, users["police_author"])
     health = only_task(service, users["health_author"])
-    assert (police.name, police.agency, health.agency) == (AGENCY, "police", "community_health")
+    assert (police.name, police.agency, health.agency) == (
+        AGENCY,
+        "police",
+        "community_health",
+    )
     assert service.tasks_for(users["education_author"]) == []
     with pytest.raises(NotPermitted):
         service.complete_task(
@@ -263,3 +267,45 @@ def test_people_outside_a_case_cannot_see_it(service, users):
     ]
     with pytest.raises(NotFound):
         service.get_case(users["bqam"], "SCR-1999-0001")
+
+
+def test_a_case_whose_timer_cannot_run_does_not_stop_the_others(service, users, clock):
+    """An escalation whose parameter fails at run time: that case is reported and retried, the rest carry on."""
+    broken = mini_files()
+    broken["mini.bpmn"] = broken["mini.bpmn"].replace(
+        b'<camunda:inputParameter name="recipients">role:bqam</camunda:inputParameter>',
+        b'<camunda:inputParameter name="recipients">${no_such_field}</camunda:inputParameter>',
+    )
+    good = start_mini(service, users)
+    service.deploy(users["owner"], broken)
+    bad = service.start_case(users["bqam"], "Process_mini", GOOD_START)
+    clock.advance(days=10)
+    assert service.fire_due_timers() == 1
+    assert "timer_fired" in [
+        e.type for e in service.case_history(users["auditor"], good.reference)
+    ]
+    failed = [
+        e
+        for e in service.case_history(users["auditor"], bad.reference)
+        if e.type == "timers_failed"
+    ]
+    assert len(failed) == 1 and "no_such_field" in failed[0].data["error"]
+    [alert] = [
+        n
+        for n in service.case_notifications(users["bqam"], bad.reference)
+        if n.template == "timers_failed"
+    ]
+    assert alert.recipient.startswith("Beatrice Quinn")
+    assert service.fire_due_timers() == 0  # not again until the hour has passed
+    clock.advance(hours=1, minutes=1)
+    assert service.fire_due_timers() == 0
+    assert (
+        len(
+            [
+                e
+                for e in service.case_history(users["auditor"], bad.reference)
+                if e.type == "timers_failed"
+            ]
+        )
+        == 2
+    )
