@@ -13,6 +13,7 @@ line, then the body, both Jinja2 in a sandbox.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -150,14 +151,21 @@ class NotifyHandler:
             raise TemplateProblem(
                 f"The message template {name!r} is missing from this case's deployment."
             )
+        extras = {
+            k: v for k, v in call.params.items() if k not in ("template", "recipients")
+        }
         context = {
             **call.data,
+            **extras,
             "case_reference": call.case_reference,
             "step": call.element_name,
         }
         subject, body = render(source.decode("utf-8"), context)
         recipients = resolve(
-            session, call.case_id, parse_recipients(call.params.get("recipients"))
+            session,
+            call.case_id,
+            parse_recipients(call.params.get("recipients")),
+            call.completed_in_scope,
         )
         for recipient in recipients:
             queue(
@@ -174,12 +182,15 @@ class NotifyHandler:
 
 
 def resolve(
-    session: Session, case_id: int, specs: list[tuple[str, str]]
+    session: Session,
+    case_id: int,
+    specs: list[tuple[str, str]],
+    completed_in_scope: Callable[[str], list[str]] | None = None,
 ) -> list[Recipient]:
     """The people and mailboxes a recipient list names, now; a spec naming nobody is kept as unaddressed."""
     found: list[Recipient] = []
     for kind, key in specs:
-        matches = _resolve_one(session, case_id, kind, key)
+        matches = _resolve_one(session, case_id, kind, key, completed_in_scope)
         found.extend(
             matches or [Recipient(f"{kind}:{key}" if key else kind, None, None)]
         )
@@ -192,7 +203,11 @@ def resolve(
 
 
 def _resolve_one(
-    session: Session, case_id: int, kind: str, key: str
+    session: Session,
+    case_id: int,
+    kind: str,
+    key: str,
+    completed_in_scope: Callable[[str], list[str]] | None = None,
 ) -> list[Recipient]:
     if kind == "role":
         users = session.scalars(
@@ -208,14 +223,16 @@ def _resolve_one(
         contact = session.get(Contact, key)
         return [Recipient(contact.name, None, contact.email)] if contact else []
     if kind == "completer":
+        query = select(HumanTask).where(
+            HumanTask.case_id == case_id,
+            HumanTask.element_id == key,
+            HumanTask.state == "completed",
+        )
+        if completed_in_scope is not None:
+            in_scope = completed_in_scope(key)
+            query = query.where(HumanTask.id.in_(in_scope[:1] or ["(none)"]))
         row = session.scalars(
-            select(HumanTask)
-            .where(
-                HumanTask.case_id == case_id,
-                HumanTask.element_id == key,
-                HumanTask.state == "completed",
-            )
-            .order_by(HumanTask.completed_at.desc())
+            query.order_by(HumanTask.completed_at.desc(), HumanTask.id)
         ).first()
         user = (
             session.get(AppUser, row.completed_by_id)

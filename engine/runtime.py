@@ -355,13 +355,12 @@ class CaseRun:
         return self.workflow.is_completed()
 
     def data(self) -> dict[str, Any]:
+        """The case's data as people last entered it, across parallel branches and finished phases."""
         if self.workflow.is_completed():
             return dict(self.workflow.data)
-        tasks = _in_state(
-            self.workflow, TaskState.READY | TaskState.WAITING | TaskState.STARTED
-        )
+        live = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED
         merged: dict[str, Any] = {}
-        for task in tasks:
+        for task in sorted(_in_state(self.workflow, live), key=lambda t: t.last_state_change):
             merged.update(task.data)
         return merged
 
@@ -448,6 +447,27 @@ def _describe_failure(err: SpiffWorkflowException) -> str:
         where = f" at “{getattr(spec, 'bpmn_name', None) or spec.name}” ({getattr(spec, 'bpmn_id', '')})"
     notes = " ".join(getattr(err, "notes", []) or [])
     return f"The process could not continue{where}: {err} {notes}".strip()
+
+
+def completed_in_scope(task: Any, element_id: str) -> list[str]:
+    """Ids of completed tasks of `element_id` in `task`'s own (sub)workflow or the ones above it, newest first.
+
+    Searching outwards from the service task's instance finds "this agency's author" in a per-agency
+    sub-process before anyone else's.
+    """
+    workflow = task.workflow
+    while workflow is not None:
+        found = [
+            t
+            for t in workflow.get_tasks(skip_subprocesses=True)
+            if t.state == TaskState.COMPLETED
+            and getattr(t.task_spec, "bpmn_id", None) == element_id
+        ]
+        if found:
+            found.sort(key=lambda t: t.last_state_change, reverse=True)
+            return [str(t.id) for t in found]
+        workflow = workflow.parent_workflow
+    return []
 
 
 def _timer_tasks(workflow: BpmnWorkflow) -> list[Any]:

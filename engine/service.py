@@ -54,6 +54,7 @@ from engine.models import HumanTask
 from engine.models import ReviewCase
 from engine.roles import ROLES
 from engine.runtime import CaseRun
+from engine.runtime import completed_in_scope
 from engine.runtime import task_ids
 from engine.scripting import FUNCTIONS
 from engine.serializer import SpecJson
@@ -446,6 +447,9 @@ class WorkflowService(
                 at=now,
                 session=session,
                 files=bundle.files,
+                completed_in_scope=lambda element_id: completed_in_scope(
+                    task, element_id
+                ),
             )
             result = handler.run(call)
             audit.record(

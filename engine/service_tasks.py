@@ -7,8 +7,10 @@ at deploy time, so a diagram that names an unknown template is refused before an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 from typing import Protocol
@@ -26,6 +28,11 @@ class ServiceCall:
     at: datetime
     session: Any
     files: Mapping[str, bytes]
+    # Ids of the tasks completed for an element in the same (sub)process instance as this service task,
+    # newest first: "the author of *this* agency's report", not of any agency's.
+    completed_in_scope: Callable[[str], list[str]] = field(
+        default=lambda element_id: []
+    )
 
 
 class ServiceHandler(Protocol):

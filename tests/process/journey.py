@@ -1,0 +1,414 @@
+"""The standard case, phase by phase: what the full-case test walks and the branch tests start from.
+
+A child died on Friday 27 February 2026; the police notified the Board on Monday 2 March. The police
+and community health services were involved. Each function does one phase the way the seed says it
+goes when nothing goes wrong, on the dates of the plan below, and checks who got each task and which
+messages were queued. Branch tests run the phases before theirs, then take their own turn.
+
+| when (2026)        | what                                                                  |
+|--------------------|-----------------------------------------------------------------------|
+| Mon 2 March        | incident notified; Ofsted notification considered on Wed 4 March       |
+| 5 to 17 March      | committee arranged for Mon 23 March; agencies report; papers sent      |
+| Mon 23 March       | Committee assesses and recommends; recommendation sent the same day    |
+| Wed 25, Thu 26 Mar | Chair decides (due Mon 30 March), peer review                          |
+| 27 March to 1 April| Panel set up; terms of reference with agency reports due Fri 24 April  |
+| 20 to 24 April     | agency reports written, signed off, accepted; chronology combined      |
+| 28 April to 10 June| first Panel meeting, family, learning event, draft, final draft agreed |
+| 15 June, 1 July    | legal review, Board approves                                           |
+| 2 to 14 July       | publication decided, report to the National Panel, published 14 July   |
+| from 20 July       | learning: one monitored action per recommendation, signed off          |
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from engine.workdays import add_working_days
+from tests.process.scenario import Scenario
+from tests.process.scenario import end_of
+from tests.process.scenario import london
+
+AGENCIES = ["police", "community_health"]
+STANDARD_START = {
+    "incident_notified_on": "2026-03-02",
+    "notifying_agency": "police",
+    "incident_type": "death",
+    "incident_date": "2026-02-27",
+    "child_status": "child_protection",
+    "agencies": AGENCIES,
+}
+PANEL_AGENCIES = ["police", "community_health", "childrens_social_care", "education"]
+AIDE_MEMOIR = {
+    "aide_review_open": "yes",
+    "aide_agency_learning": "yes",
+    "aide_board_learning": "yes",
+    "aide_family_consulted": "yes",
+    "aide_findings_coherent": "yes",
+    "aide_recommendations_accepted": "yes",
+    "aide_board_can_monitor": "yes",
+}
+TERMS_OF_REFERENCE = {
+    "tor_good_practice_acknowledged": "yes",
+    "tor_report_statement": "yes",
+    "tor_publication_statement": "yes",
+    "imr_due_on": "2026-04-24",
+}
+PANEL = ["panelchair"]
+PANEL_MEMBERS = ["health_panel", "police_panel"]
+AUTHOR_OF = {
+    "police": "police_author",
+    "community_health": "health_author",
+    "childrens_social_care": "csc_author",
+    "education": "education_author",
+}
+MANAGER_OF = {
+    "police": "police_manager",
+    "community_health": "health_manager",
+    "childrens_social_care": "csc_manager",
+    "education": "education_manager",
+}
+
+WRITE_REPORT = "Write the agency's report (IMR or chronology with analysis)"
+QA_REPORT = "Quality-assure the agency report for the Panel"
+MEETING_ON_DRAFT = "Hold the Panel meeting on the draft"
+
+
+def notification(s: Scenario, ofsted: str = "yes", **start: object) -> None:
+    """§3.1: the BQAM starts the case; the Chair and the S&QA Service Manager are told; Ofsted considered."""
+    s.start(**{**STANDARD_START, **start})
+    assert s.new_notifications() == {
+        "independent_chair_incident": ["chair"],
+        "sqa_manager_incident": ["sqa"],
+    }
+    task = s.assert_offered(
+        "Consider notifying Ofsted of the serious incident", to=["sqa"]
+    )
+    assert task.due_at == end_of(date(2026, 3, 9))  # five working days
+    s.move_to(london(date(2026, 3, 4)))
+    s.complete(
+        "Consider notifying Ofsted of the serious incident",
+        as_="sqa",
+        sin_child_death="yes",
+        ofsted_notification_required=ofsted,
+    )
+
+
+def information_gathering(s: Scenario) -> None:
+    """§3.2: Board members written to; each agency reports; Committee arranged; papers circulated."""
+    assert s.new_notifications() == {
+        "ofsted_serious_incident": ["contact:ofsted"],
+        "dfe_serious_incident": ["contact:dfe"],
+        "sub_group_chair_incident": ["committee"],
+        "designated_nurse_incident": ["nurse"],
+        "ccg_nhs_england_incident": ["contact:ccg", "contact:nhs_england"],
+        "board_members_incident": ["board"],
+    }
+    s.assert_offered("Arrange the SCR Committee meeting", to=["secretariat"])
+    report = "Secure the agency's files and report its involvement"
+    agencies = s.data["agencies"]
+    assert s.offered_to(report) == sorted(
+        [AUTHOR_OF[a] for a in agencies] + [MANAGER_OF[a] for a in agencies]
+    )
+    assert [t.due_at for t in s.view().open_tasks if t.name == report] == [
+        end_of(date(2026, 3, 16))
+    ] * len(agencies)  # two weeks after the notification
+    s.move_to(london(date(2026, 3, 5)))
+    s.complete(
+        "Arrange the SCR Committee meeting",
+        as_="secretariat",
+        committee_meeting_on="2026-03-23",
+    )
+    s.move_to(london(date(2026, 3, 10)))
+    for agency in agencies:  # the author, or the senior manager, of each agency
+        person = AUTHOR_OF[agency] if agency == "police" else MANAGER_OF[agency]
+        s.complete(report, as_=person, agency_files_secured="yes")
+    papers = s.assert_offered(
+        "Collate the agency information for the Committee", to=["secretariat"]
+    )
+    assert papers.due_at == end_of(date(2026, 3, 18))  # 3 working days before the 23rd
+    s.move_to(london(date(2026, 3, 17)))
+    s.complete("Collate the agency information for the Committee", as_="secretariat")
+    assert s.new_notifications() == {"committee_papers": ["committee"]}
+
+
+def committee_assesses(s: Scenario, day: date = date(2026, 3, 23)) -> None:
+    """§2.1, §3.3: the Committee assesses the case; the criteria table advises that an SCR must be held."""
+    task = s.assert_offered(
+        "Assess the case against the SCR criteria", to=["committee"]
+    )
+    assert task.due_at == end_of(
+        date(2026, 3, 23)
+    )  # three weeks after the notification
+    s.move_to(london(day, 10))
+    s.complete(
+        "Assess the case against the SCR criteria",
+        as_="committee",
+        incident_type=s.data["incident_type"],
+        abuse_or_neglect="suspected",
+        concern_about_joint_working="yes",
+        died_in_custody="no",
+    )
+    assert s.data["scr_criteria_advice"] == "must"
+
+
+def committee_recommends(
+    s: Scenario, outcome: str = "criteria_met", dissent: str | None = None
+) -> None:
+    """§3.3: the recommendation, with any dissent recorded, goes to the Chair within a working day."""
+    s.complete(
+        "Make the Committee's recommendation",
+        as_="committee",
+        committee_met_on=s.today().isoformat(),
+        committee_outcome=outcome,
+        committee_dissent="yes" if dissent else "no",
+        committee_dissent_detail=dissent,
+    )
+    send = "Send the recommendation, evidence and minutes to the Independent Chair"
+    task = s.assert_offered(send, to=["committee"])
+    met_on = date.fromisoformat(s.data["committee_met_on"])
+    assert task.due_at == end_of(_next_working_day(met_on))
+    s.complete(send, as_="committee")
+    assert s.new_notifications() == {"committee_recommendation": ["chair"]}
+
+
+def committee(s: Scenario, outcome: str = "criteria_met") -> None:
+    committee_assesses(s)
+    committee_recommends(s, outcome)
+
+
+def chair_decides(
+    s: Scenario, decision: str = "yes", day: date = date(2026, 3, 25), **more: str
+) -> None:
+    """§3.4, Appendix 5: the Chair decides within five working days, then the peer review confirms."""
+    task = s.assert_offered("Decide whether the SCR criteria are met", to=["chair"])
+    assert task.due_at == end_of(date(2026, 3, 30))  # five working days after the 23rd
+    s.move_to(london(day))
+    fields = {"alternative_learning_proposed": "no", **more}
+    s.complete(
+        "Decide whether the SCR criteria are met",
+        as_="chair",
+        scr_decision=decision,
+        **fields,
+    )
+    s.complete(
+        "Record the peer review with another LSCB Chair",
+        as_="chair",
+        decision_confirmed="yes",
+    )
+
+
+def panel_setup(s: Scenario) -> None:
+    """§4 to §4.4, §7.1: bodies told; Panel of four agencies; its Chair approved; reviewer; ToR."""
+    assert s.new_notifications() == {
+        "chair_decision": ["bqam", "committee"],
+        "national_panel_scr_decision": ["contact:national_panel"],
+        "ofsted_scr_decision": ["contact:ofsted"],
+        "dfe_scr_decision": ["contact:dfe"],
+    }
+    s.move_to(london(date(2026, 3, 27)))
+    s.assert_offered("Establish the SCR Panel and nominate its chair", to=["bqam"])
+    s.complete(
+        "Establish the SCR Panel and nominate its chair",
+        as_="bqam",
+        panel_agencies=PANEL_AGENCIES,
+    )
+    s.assert_offered("Approve the appointment of the SCR Panel Chair", to=["chair"])
+    s.complete(
+        "Approve the appointment of the SCR Panel Chair",
+        as_="chair",
+        panel_chair_approved="yes",
+    )
+    s.move_to(london(date(2026, 3, 30)))
+    s.complete("Appoint the independent reviewer and overview author", as_="bqam")
+    assert s.new_notifications() == {
+        "national_panel_reviewers": ["contact:national_panel"]
+    }
+    s.assert_offered("Decide the review methodology", to=PANEL)
+    s.complete(
+        "Decide the review methodology",
+        as_="panelchair",
+        methodology="traditional_imr",
+        imrs_requested="yes",
+    )
+    s.complete("Agree the terms of reference", as_="panelchair", **TERMS_OF_REFERENCE)
+    expected = {"board_members_scr_commissioned": ["board"]}
+    if s.data["incident_type"] == "death":
+        expected["coroner_scr_commissioned"] = ["contact:coroner"]
+    assert s.new_notifications() == expected
+    s.move_to(london(date(2026, 4, 1)))
+    s.complete("Agree the letter to the family", as_="panelchair")
+    assert s.new_notifications() == {"family_letter": ["contact:family"]}
+
+
+def agency_reports(s: Scenario) -> None:
+    """Appendix 2: authors briefed; one report per agency, to that agency's author; signed off; QA."""
+    s.assert_offered(
+        "Brief the authors and the managers who sign off the reports", to=["bqam"]
+    )
+    s.complete(
+        "Brief the authors and the managers who sign off the reports", as_="bqam"
+    )
+    agencies = s.data["agencies"]
+    for agency in agencies:
+        s.move_to(london(date(2026, 4, 20)))
+        author = s.task(WRITE_REPORT, as_=AUTHOR_OF[agency])
+        assert (author.agency, author.due_at) == (agency, end_of(date(2026, 4, 24)))
+        s.complete(WRITE_REPORT, as_=AUTHOR_OF[agency])
+        s.complete(
+            "Sign off the agency report",
+            as_=MANAGER_OF[agency],
+            agency_report_signed_off="yes",
+        )
+    s.move_to(london(date(2026, 4, 23)))
+    assert s.offered_to(QA_REPORT) == PANEL
+    for agency in agencies:
+        s.complete(
+            QA_REPORT, as_="panelchair", of_agency=agency, agency_report_accepted="yes"
+        )
+    s.move_to(london(date(2026, 4, 24)))
+    s.complete(
+        "Combine the agency chronologies into one multi-agency chronology",
+        as_="secretariat",
+    )
+    assert s.new_notifications() == {}
+
+
+def review(s: Scenario) -> None:
+    """§5 to §7.1: first Panel meeting, family, learning event, a draft agreed at the next meeting."""
+    s.move_to(london(date(2026, 4, 28)))
+    s.assert_offered("Hold the first SCR Panel meeting", to=PANEL)
+    s.complete("Hold the first SCR Panel meeting", as_="panelchair")
+    s.move_to(london(date(2026, 5, 5)))
+    s.complete(
+        "Involve the family in the review", as_="panelchair", family_contributes="yes"
+    )
+    s.assert_offered(
+        "Run the practitioner learning events or structured conversations",
+        to=["reviewer"],
+    )
+    s.complete(
+        "Run the practitioner learning events or structured conversations",
+        as_="reviewer",
+        learning_event_record_checked="yes",
+    )
+    circulate_draft(s, date(2026, 6, 1))
+    s.move_to(london(date(2026, 6, 9)))  # five working days later: 2, 3, 4, 5, 8 June
+    s.complete(MEETING_ON_DRAFT, as_="panelchair", final_draft_agreed="yes")
+    s.move_to(london(date(2026, 6, 10)))
+    s.assert_offered(
+        "Finalise the overview report and action plan for the Board", to=PANEL
+    )
+    s.complete(
+        "Finalise the overview report and action plan for the Board",
+        as_="panelchair",
+    )
+
+
+def circulate_draft(s: Scenario, day: date) -> None:
+    """The reviewer circulates a draft; the Panel is sent it; no meeting on it is offered yet."""
+    s.move_to(london(day))
+    s.assert_offered("Write and circulate the draft overview report", to=["reviewer"])
+    s.complete("Write and circulate the draft overview report", as_="reviewer")
+    assert s.new_notifications() == {
+        "draft_overview_report": sorted(PANEL + PANEL_MEMBERS)
+    }
+    assert MEETING_ON_DRAFT not in s.open_tasks()
+
+
+def approval(s: Scenario) -> None:
+    """§8.2, §8.4, Appendix 3: legal review, then the Board approves with the Aide Memoir."""
+    s.move_to(london(date(2026, 6, 15)))
+    s.assert_offered(
+        "Check the report complies with data protection and publication restrictions",
+        to=["legal"],
+    )
+    s.complete(
+        "Check the report complies with data protection and publication restrictions",
+        as_="legal",
+        legal_report_compliant="yes",
+    )
+    assert s.new_notifications() == {"board_overview_report": ["board", "chair"]}
+    s.move_to(london(date(2026, 7, 1)))
+    s.assert_offered("Record the Board's decision on the overview report", to=["chair"])
+    s.complete(
+        "Record the Board's decision on the overview report",
+        as_="chair",
+        board_decision="approved",
+        **AIDE_MEMOIR,
+    )
+
+
+def publication(s: Scenario) -> None:
+    """§8.5 to §8.7: publish; report to the National Panel a week before; media, family, staff."""
+    s.move_to(london(date(2026, 7, 2)))
+    s.assert_offered("Decide whether to publish the overview report", to=["chair"])
+    s.complete(
+        "Decide whether to publish the overview report",
+        as_="chair",
+        publish_decision="publish",
+    )
+    prepare_and_publish(s)
+
+
+def prepare_and_publish(s: Scenario) -> None:
+    """Prepared on Mon 6 July and sent to the National Panel; published on Tue 14 July, not before."""
+    s.move_to(london(date(2026, 7, 6)))
+    s.assert_offered("Prepare the report for publication", to=["bqam"])
+    s.complete(
+        "Prepare the report for publication",
+        as_="bqam",
+        executive_summary_positions_only="no",
+    )
+    assert s.new_notifications() == {
+        "national_panel_report_before_publication": ["contact:national_panel"]
+    }
+    s.move_to(london(date(2026, 7, 7)))
+    s.complete(
+        "Agree the media strategy for publication",
+        as_="chair",
+        media_strategy_meeting_held="yes",
+    )
+    s.assert_offered(
+        "Agree how the report is shared with the family and staff", to=PANEL
+    )
+    s.complete(
+        "Agree how the report is shared with the family and staff",
+        as_="panelchair",
+        staff_sharing_method="panel_members",
+    )
+    assert s.new_notifications() == {
+        "family_report_sharing": ["contact:family"],
+        "staff_report_sharing": PANEL_MEMBERS,
+    }
+    s.move_to(end_of(date(2026, 7, 13)))  # a week after the report went to the Panel
+    assert s.open_tasks() == []
+    s.move_to(london(date(2026, 7, 14)))
+    s.assert_offered("Publish the report on the Board website", to=["bqam"])
+    s.complete("Publish the report on the Board website", as_="bqam")
+    assert s.data["published_on"] == "2026-07-14"
+
+
+def learning_register(
+    s: Scenario, actions: dict[int, str], due: str = "2026-11-30"
+) -> None:
+    """§9: the Sub Group sets up the register; one action per recommendation, for its agency."""
+    s.move_to(london(date(2026, 7, 20)))
+    register = "Set up the register of progress against the recommendations"
+    s.assert_offered(register, to=["committee"])
+    s.complete(register, as_="committee", recommendation_count=str(len(actions)))
+    record = "Record the recommendation and its SMART action"
+    assert s.open_tasks().count(record) == len(actions)
+    for number, agency in actions.items():
+        s.complete(
+            record,
+            as_="committee",
+            any_one=True,
+            recommendation_number=str(number),
+            multi_agency_recommendation="no",
+            action_agency=agency,
+            action_due_on=due,
+        )
+
+
+def _next_working_day(day: date) -> date:
+    return add_working_days(day, 1)

@@ -1,0 +1,300 @@
+"""Scenario: drive one case through the real diagrams as the demo users, the way people would.
+
+A process test says who does what (`scenario.complete("Decide whether the SCR criteria are met",
+as_="chair", scr_decision="yes")`), moves the clock, fires the timers the engine's tick would fire,
+and reads what the case queued to be sent. Every call goes through the engine's service API, so every
+step round-trips the database.
+
+Form filling, as a person does it: the form opens with the case's values so far, and the fields the
+test names are changed to what it says. Required free-text fields still empty get a placeholder and
+required dates today's date (the day the person does the task). Any other required field still empty
+(a yes/no, a choice, a number) is a decision, so a test that leaves one out fails, naming it: the
+decisions of a process test are written in the test.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from engine.clock import FixedClock
+from engine.dto import CaseSummary
+from engine.dto import CaseView
+from engine.dto import FieldSpec
+from engine.dto import NotificationInfo
+from engine.dto import TaskSummary
+from engine.dto import UserInfo
+from engine.reference import DEFAULT_CONTACTS
+from engine.service import WorkflowService
+
+LONDON = ZoneInfo("Europe/London")
+USER_MAIL_DOMAIN = "@scr.example.org"
+CONTACT_BY_ADDRESS = {email: key for key, (_name, email) in DEFAULT_CONTACTS.items()}
+ESCALATED_TO = [
+    "bqam",
+    "chair",
+]  # deadline_missed goes to role:bqam and role:independent_chair
+
+
+def end_of(day: date) -> datetime:
+    """A deadline as the engine keeps it: the last second of `day` in England, in UTC."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=LONDON).astimezone(UTC)
+
+
+def london(day: date, hour: int = 9, minute: int = 0, second: int = 0) -> datetime:
+    """A moment on `day` by the clock on the wall in England."""
+    return datetime.combine(day, time(hour, minute, second), tzinfo=LONDON)
+
+
+class Scenario:
+    """One case, driven step by step through the service as named demo users."""
+
+    def __init__(
+        self,
+        service: WorkflowService,
+        users: dict[str, UserInfo],
+        clock: FixedClock,
+    ) -> None:
+        self.service = service
+        self.users = users
+        self.clock = clock
+        self.reference: str | None = None
+        self._notifications_seen = 0
+
+    # ------------------------------------------------------------------ starting
+    def start(
+        self, process_id: str = "Process_scr_review", as_: str = "bqam", **fields: Any
+    ) -> CaseSummary:
+        """Start a case with the start form's values, as someone who may start it."""
+        [form] = [
+            f
+            for f in self.service.start_forms(self.users[as_])
+            if f.process_id == process_id
+        ]
+        values = self._filled(form.fields, fields, f"the start form of {process_id}")
+        summary = self.service.start_case(self.users[as_], process_id, values)
+        self.reference = summary.reference
+        return summary
+
+    # ------------------------------------------------------------------ tasks
+    def tasks(self, as_: str) -> list[TaskSummary]:
+        """This case's ready tasks in the user's inbox."""
+        return [
+            t
+            for t in self.service.tasks_for(self.users[as_])
+            if t.case_reference == self.reference
+        ]
+
+    def task(
+        self,
+        name: str,
+        as_: str,
+        of_agency: str | None = None,
+        any_one: bool = False,
+    ) -> TaskSummary:
+        """The one ready task called `name` the user has; fail listing what they do have.
+
+        Among several of that name (one per agency, one per recommendation), `of_agency` picks the
+        one of that agency (its own, or the one its form shows) and `any_one` the oldest, for
+        instances nothing tells apart yet.
+        """
+        mine = self.tasks(as_)
+        found = [t for t in mine if t.name == name]
+        if of_agency is not None:
+            found = [t for t in found if self._agency_of(t, as_) == of_agency]
+        if any_one and found:
+            found = sorted(found, key=lambda t: (t.created_at, t.id))[:1]
+        if len(found) != 1:
+            listed = "\n  ".join(f"{t.name} [{t.agency or '-'}]" for t in mine)
+            raise AssertionError(
+                f"{as_} has {len(found)} ready tasks “{name}”"
+                f"{f' for {of_agency}' if of_agency else ''} in {self.reference}; "
+                f"their tasks are:\n  {listed or '(none)'}\n"
+                f"open in the case: {self.open_tasks()}"
+            )
+        return found[0]
+
+    def _agency_of(self, task: TaskSummary, as_: str) -> str | None:
+        if task.agency is not None:
+            return task.agency
+        return self.service.open_task(self.users[as_], task.id).values.get("agency")
+
+    def complete(
+        self,
+        name: str,
+        as_: str,
+        of_agency: str | None = None,
+        any_one: bool = False,
+        **fields: Any,
+    ) -> CaseSummary:
+        """Do the task `name` as user `as_` with these form values (see the module doc)."""
+        task = self.task(name, as_, of_agency, any_one)
+        form = self.service.open_task(self.users[as_], task.id)
+        values = self._filled(form.fields, fields, f"“{name}”", shown=form.values)
+        return self.service.complete_task(self.users[as_], task.id, values)
+
+    def offered_to(self, name: str, of_agency: str | None = None) -> list[str]:
+        """The demo users who see a ready task `name` of this case (of that agency) in their inbox."""
+        return sorted(
+            username
+            for username in self.users
+            if "auditor" not in self.users[username].roles
+            and any(
+                t.name == name and of_agency in (None, t.agency)
+                for t in self.tasks(username)
+            )
+        )
+
+    def assert_offered(
+        self,
+        name: str,
+        to: list[str],
+        not_to: list[str] | tuple[str, ...] = (),
+        of_agency: str | None = None,
+    ) -> TaskSummary:
+        """Exactly the users `to` have the ready task `name` (of that agency) in their inbox.
+
+        `not_to` names people who must not have it, for the reader (the check is exact anyway).
+        Returns the task as the first of them sees it (due date, roles, agency).
+        """
+        holders = self.offered_to(name, of_agency)
+        wrongly = [u for u in not_to if u in holders]
+        assert holders == sorted(to) and not wrongly, (
+            f"“{name}” is offered to {holders}, expected {sorted(to)}"
+        )
+        return self.task(name, to[0], of_agency, any_one=True)
+
+    def assert_escalates_after(self, due: datetime, still_open: str) -> str:
+        """Nothing at the last second of `due`; one second later the BQAM and the Chair are told.
+
+        The task `still_open` is still there afterwards (the work goes on). Returns the deadline named.
+        """
+        before = len(self.escalations())
+        self.move_to(due)
+        assert "deadline_missed" not in self.new_notifications(), f"escalated at {due}"
+        self.move_to(due + timedelta(seconds=1))
+        assert self.new_notifications() == {"deadline_missed": ESCALATED_TO}
+        assert still_open in self.open_tasks()
+        return self.escalations()[before]
+
+    def open_tasks(self) -> list[str]:
+        """The names of the case's ready tasks, in the order they became ready."""
+        return [t.name for t in self.view().open_tasks]
+
+    def due(self, name: str) -> datetime | None:
+        [task] = [t for t in self.view().open_tasks if t.name == name]
+        return task.due_at
+
+    # ------------------------------------------------------------------ time and messages
+    def move_to(self, moment: datetime) -> int:
+        """Set the clock and run the engine's tick (fire due timers); return how many cases moved."""
+        self.clock.set(moment)
+        return self.service.fire_due_timers()
+
+    def deliver(self, message: str, as_: str, **payload: Any) -> CaseSummary:
+        assert self.reference is not None
+        return self.service.deliver_message(
+            self.users[as_], self.reference, message, payload
+        )
+
+    # ------------------------------------------------------------------ reading
+    def today(self) -> date:
+        """Today's date in England by the test's clock."""
+        return self.clock.now().astimezone(LONDON).date()
+
+    def view(self) -> CaseView:
+        assert self.reference is not None
+        return self.service.get_case(self.users["bqam"], self.reference)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.view().data
+
+    def notifications(self) -> list[NotificationInfo]:
+        assert self.reference is not None
+        return self.service.case_notifications(self.users["bqam"], self.reference)
+
+    def sent(self) -> dict[str, list[str]]:
+        """Every message the case queued so far: template → recipients (usernames or contact:key)."""
+        return _by_template(self.notifications())
+
+    def new_notifications(self) -> dict[str, list[str]]:
+        """Messages queued since the last call: template → recipients (usernames or contact:key)."""
+        rows = self.notifications()
+        fresh, self._notifications_seen = (
+            rows[self._notifications_seen :],
+            len(rows),
+        )
+        return _by_template(fresh)
+
+    def escalations(self) -> list[str]:
+        """The deadline named by each escalation so far (the BQAM's copy of deadline_missed)."""
+        return [
+            line.removeprefix("Deadline: ")
+            for n in self.notifications()
+            if n.template == "deadline_missed"
+            and n.address == f"bqam{USER_MAIL_DOMAIN}"
+            for line in n.body.splitlines()
+            if line.startswith("Deadline: ")
+        ]
+
+    def assert_records_intact(self) -> None:
+        """Replaying the audit events gives the stored state, and every hash chain holds."""
+        assert self.reference is not None
+        [report] = self.service.verify_replays(self.reference)
+        assert report.ok, report.problem
+        audit = self.service.verify_audit()
+        assert audit.ok, (audit.first_bad_event, audit.problem)
+
+    # ------------------------------------------------------------------ form filling
+    def _filled(
+        self,
+        specs: tuple[FieldSpec, ...],
+        given: dict[str, Any],
+        where: str,
+        shown: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """What a person submits: the form as shown (values so far), changed where the test says."""
+        unknown = set(given) - {f.id for f in specs}
+        assert not unknown, f"{where} has no fields {sorted(unknown)}"
+        values = {
+            f.id: (shown or {})[f.id]
+            for f in specs
+            if not f.readonly and (shown or {}).get(f.id) is not None
+        }
+        values.update(given)
+        undecided = []
+        for spec in specs:
+            if spec.id in values or spec.readonly or not spec.required:
+                continue
+            if spec.type in ("string", "text", "file"):
+                values[spec.id] = f"{spec.label} (test)"
+            elif spec.type == "date":
+                values[spec.id] = self.today().isoformat()
+            else:
+                choices = "|".join(o.id for o in spec.options) or spec.type
+                undecided.append(f"{spec.id} ({choices})")
+        assert not undecided, f"{where} needs a decision for: {', '.join(undecided)}"
+        return values
+
+
+def _recipient_key(row: NotificationInfo) -> str:
+    address = row.address or ""
+    if address.endswith(USER_MAIL_DOMAIN):
+        return address.removesuffix(USER_MAIL_DOMAIN)
+    if address in CONTACT_BY_ADDRESS:
+        return f"contact:{CONTACT_BY_ADDRESS[address]}"
+    return row.recipient
+
+
+def _by_template(rows: list[NotificationInfo]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        grouped[row.template].append(_recipient_key(row))
+    return {template: sorted(found) for template, found in grouped.items()}

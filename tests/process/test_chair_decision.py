@@ -1,0 +1,210 @@
+"""The Independent Chair's Yes / No / Inconclusive (seed 002 §3.4, Appendix 5) and what follows a No."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+
+from tests.process import journey
+from tests.process.marks import branch_test
+from tests.process.scenario import Scenario
+from tests.process.scenario import end_of
+from tests.process.scenario import london
+
+pytestmark = branch_test
+
+DECIDE = "Decide whether the SCR criteria are met"
+PEER_REVIEW = "Record the peer review with another LSCB Chair"
+EXPLAIN = "Prepare the explanation for the National Panel"
+LESSONS = "Send the single-agency lessons to the agencies concerned"
+ADDRESS_LESSONS = "Address the lessons for the agency"
+
+
+def _up_to_the_chair(s: Scenario, outcome: str = "criteria_met", **start) -> None:
+    journey.notification(s, **start)
+    journey.information_gathering(s)
+    journey.committee_assesses(s)
+    journey.committee_recommends(s, outcome)
+
+
+def test_chair_yes_commissions_the_review_and_tells_the_national_panel_ofsted_and_dfe(
+    scenario: Scenario,
+):
+    s = scenario
+    _up_to_the_chair(s)
+    journey.chair_decides(s, "yes", chair_guidance_to_panel="Consider SILP.")
+    journey.panel_setup(
+        s
+    )  # checks the decision, National Panel, Ofsted and DfE messages
+    advised = ("sub_group", "national_panel", "ofsted", "dfe")
+    assert {s.data[f"{body}_advised_on"] for body in advised} == {"2026-03-25"}
+    s.assert_records_intact()
+
+
+def test_a_late_decision_escalates_after_five_working_days_and_again_at_one_month(
+    scenario: Scenario,
+):
+    s = scenario
+    _up_to_the_chair(s)
+    task = s.assert_offered(DECIDE, to=["chair"])
+    # sent Mon 23 March; five working days end on Mon 30 March, in British Summer Time
+    assert task.due_at == datetime(2026, 3, 30, 22, 59, 59, tzinfo=UTC)
+    form = s.service.open_task(s.users["chair"], task.id)
+    assert form.values["chair_decision_due"].startswith("2026-03-30")
+    assert form.values["national_panel_due"].startswith("2026-04-02")  # Appendix 5
+    s.assert_escalates_after(end_of(date(2026, 3, 30)), still_open=DECIDE)
+    s.assert_escalates_after(end_of(date(2026, 4, 2)), still_open=DECIDE)
+    assert len(s.escalations()) == 2
+    journey.chair_decides(s, "yes", day=date(2026, 4, 3))
+    assert "chair_decision" in s.new_notifications()
+    s.assert_records_intact()
+
+
+def test_dissent_is_put_before_the_chair_and_the_peer_review_can_send_the_decision_back(
+    scenario: Scenario,
+):
+    s = scenario
+    journey.notification(s)
+    journey.information_gathering(s)
+    journey.committee_assesses(s)
+    journey.committee_recommends(
+        s, "criteria_met", dissent="The health member thinks a SILP is enough."
+    )
+    form = s.service.open_task(s.users["chair"], s.task(DECIDE, "chair").id)
+    assert form.values["committee_dissent"] is True
+    assert form.values["committee_dissent_detail"] == (
+        "The health member thinks a SILP is enough."
+    )
+    s.move_to(london(date(2026, 3, 25)))
+    s.complete(
+        DECIDE,
+        as_="chair",
+        scr_decision="no",
+        dissent_consideration="Met the health member on 24 March.",
+        alternative_learning_proposed="yes",
+        alternative_learning_methodology="silp",
+    )
+    s.assert_offered(PEER_REVIEW, to=["chair"])
+    s.complete(
+        PEER_REVIEW,
+        as_="chair",
+        peer_review_source="Chair of a neighbouring LSCB",
+        decision_confirmed="no",
+    )
+    assert s.new_notifications() == {}  # nobody is told a decision that does not stand
+    s.assert_offered(DECIDE, to=["chair"])
+    s.complete(
+        DECIDE,
+        as_="chair",
+        scr_decision="yes",
+        alternative_learning_proposed="no",
+        chair_decided_on="2026-03-26",
+    )
+    s.complete(PEER_REVIEW, as_="chair", decision_confirmed="yes")
+    assert s.new_notifications()["chair_decision"] == ["bqam", "committee"]
+    assert s.data["scr_decision"] == "yes"
+    assert s.data["dissent_consideration"] == "Met the health member on 24 March."
+    s.assert_offered("Establish the SCR Panel and nominate its chair", to=["bqam"])
+    s.assert_records_intact()
+
+
+def test_chair_inconclusive_sends_the_case_back_to_the_committee(scenario: Scenario):
+    s = scenario
+    _up_to_the_chair(s)
+    journey.chair_decides(s, "inconclusive", chair_enquiries="Ask for the GP records.")
+    assert s.new_notifications() == {
+        "chair_decision": ["bqam", "committee"],
+        # the Committee sits again after its three weeks (23 March): escalated at once
+        "deadline_missed": ["bqam", "chair"],
+    }
+    s.assert_offered("Assess the case against the SCR criteria", to=["committee"])
+    s.move_to(london(date(2026, 3, 27)))
+    s.complete(
+        "Assess the case against the SCR criteria",
+        as_="committee",
+        incident_type="death",
+        abuse_or_neglect="known",
+        concern_about_joint_working="yes",
+        died_in_custody="no",
+    )
+    journey.committee_recommends(s, "criteria_met")
+    task = s.assert_offered(DECIDE, to=["chair"])
+    # five working days from Fri 27 March: 30, 31 March, 1, 2 April, then Easter, 7 April
+    assert task.due_at == end_of(date(2026, 4, 7))
+    s.move_to(london(date(2026, 3, 30)))
+    s.complete(
+        DECIDE, as_="chair", scr_decision="yes", alternative_learning_proposed="no"
+    )
+    s.complete(PEER_REVIEW, as_="chair", decision_confirmed="yes")
+    assert "national_panel_scr_decision" in s.new_notifications()
+    s.assert_records_intact()
+
+
+def test_chair_no_tells_the_national_panel_within_14_days_and_sets_off_review_lessons_and_cdop(
+    scenario: Scenario,
+):
+    s = scenario
+    _up_to_the_chair(s, "criteria_not_met")
+    journey.chair_decides(
+        s,
+        "no",
+        alternative_learning_proposed="yes",
+        alternative_learning_methodology="learning_review",
+        chair_rationale="Agencies worked well together; learning review instead.",
+    )
+    assert s.new_notifications() == {"chair_decision": ["bqam", "committee"]}
+    explain = s.assert_offered(EXPLAIN, to=["bqam"])
+    assert explain.due_at == end_of(date(2026, 4, 8))  # 14 days after Wed 25 March
+    form = s.service.open_task(s.users["bqam"], explain.id)
+    assert form.values["chair_rationale"] == (
+        "Agencies worked well together; learning review instead."
+    )
+    s.assert_escalates_after(end_of(date(2026, 4, 8)), still_open=EXPLAIN)
+    s.complete(EXPLAIN, as_="bqam")
+    assert s.new_notifications() == {
+        "national_panel_no_scr": ["contact:national_panel"]
+    }
+    assert s.data["national_panel_advised_on"] == "2026-04-09"
+    assert sorted(s.open_tasks()) == sorted(
+        [
+            "Commission the alternative review",
+            "Refer the case to the Child Death Overview Panel",
+            LESSONS,
+        ]
+    )
+    s.assert_offered("Commission the alternative review", to=["bqam"])
+    s.assert_offered("Refer the case to the Child Death Overview Panel", to=["bqam"])
+    s.assert_offered(LESSONS, to=["committee"])
+    form = s.service.open_task(
+        s.users["bqam"], s.task("Commission the alternative review", "bqam").id
+    )
+    assert form.values["alternative_learning_methodology"] == "learning_review"
+    s.complete(
+        "Commission the alternative review",
+        as_="bqam",
+        alternative_learning_methodology="learning_review",
+    )
+    s.complete("Refer the case to the Child Death Overview Panel", as_="bqam")
+    s.complete(LESSONS, as_="committee", single_agency_lessons_agencies=["police"])
+    s.assert_offered(
+        ADDRESS_LESSONS,
+        to=["police_manager"],
+        not_to=["health_manager", "police_author"],
+    )
+    s.complete(ADDRESS_LESSONS, as_="police_manager")
+    case = s.view()
+    assert case.summary.status == "completed"
+    assert "Call_panel_setup" not in case.done_elements
+    s.assert_records_intact()
+
+
+def test_chair_no_for_a_child_who_survived_has_no_cdop_referral(scenario: Scenario):
+    s = scenario
+    _up_to_the_chair(s, "criteria_not_met", incident_type="serious_harm")
+    journey.chair_decides(s, "no")
+    s.complete(EXPLAIN, as_="bqam")
+    assert s.open_tasks() == [LESSONS]  # no alternative review, no CDOP
+    s.complete(LESSONS, as_="committee", single_agency_lessons_agencies=[])
+    assert s.view().summary.status == "completed"
+    s.assert_records_intact()

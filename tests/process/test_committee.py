@@ -1,0 +1,135 @@
+"""The SCR Committee's four outcomes (seed 002 §3.3) and its deadlines."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+
+from tests.process import journey
+from tests.process.marks import branch_test
+from tests.process.scenario import Scenario
+from tests.process.scenario import end_of
+from tests.process.scenario import london
+
+pytestmark = branch_test
+
+ASSESS = "Assess the case against the SCR criteria"
+RECOMMEND = "Make the Committee's recommendation"
+SEND = "Send the recommendation, evidence and minutes to the Independent Chair"
+DECIDE = "Decide whether the SCR criteria are met"
+
+
+def _up_to_the_committee(s: Scenario) -> None:
+    journey.notification(s)
+    journey.information_gathering(s)
+
+
+def test_criteria_met_late_committee_escalates_at_three_weeks_and_the_chair_is_told_the_next_working_day_after_easter(
+    scenario: Scenario,
+):
+    s = scenario
+    _up_to_the_committee(s)
+    s.assert_escalates_after(end_of(date(2026, 3, 23)), still_open=ASSESS)
+    journey.committee_assesses(s, day=date(2026, 4, 2))  # Thursday before Good Friday
+    s.complete(
+        RECOMMEND,
+        as_="committee",
+        committee_outcome="criteria_met",
+        committee_dissent="no",
+    )
+    task = s.assert_offered(SEND, to=["committee"], not_to=["chair", "bqam"])
+    assert task.due_at == datetime(
+        2026, 4, 7, 22, 59, 59, tzinfo=UTC
+    )  # Tue after Easter
+    assert s.new_notifications() == {}
+    s.assert_escalates_after(end_of(date(2026, 4, 7)), still_open=SEND)
+    s.complete(SEND, as_="committee")
+    assert s.new_notifications() == {
+        "committee_recommendation": ["chair"],
+        # the month to tell the National Panel (2 April) is gone before the Chair has it
+        "deadline_missed": ["bqam", "chair"],
+    }
+    s.assert_offered(DECIDE, to=["chair"], not_to=["committee", "bqam"])
+    assert len(s.escalations()) == 3
+    s.assert_records_intact()
+
+
+def test_a_complex_case_brings_the_independent_chair_in_before_the_recommendation(
+    scenario: Scenario,
+):
+    s = scenario
+    _up_to_the_committee(s)
+    journey.committee_assesses(s)
+    s.complete(
+        RECOMMEND, as_="committee", committee_outcome="complex", committee_dissent="no"
+    )
+    assert s.new_notifications() == {"chair_consultation": ["chair"]}
+    s.assert_offered(
+        "Discuss the complex case with the Committee",
+        to=["chair"],
+        not_to=["committee"],
+    )
+    assert SEND not in s.open_tasks()
+    s.complete("Discuss the complex case with the Committee", as_="chair")
+    s.assert_offered(RECOMMEND, to=["committee"])
+    form = s.service.open_task(s.users["committee"], s.task(RECOMMEND, "committee").id)
+    assert (
+        form.values["scr_criteria_advice"] == "must"
+    )  # the table's advice, still shown
+    journey.committee_recommends(s, "criteria_met")
+    s.assert_offered(DECIDE, to=["chair"])
+    s.assert_records_intact()
+
+
+def test_with_too_little_information_the_committee_asks_board_members_and_reconvenes(
+    scenario: Scenario,
+):
+    s = scenario
+    _up_to_the_committee(s)
+    journey.committee_assesses(s)
+    s.complete(
+        RECOMMEND,
+        as_="committee",
+        committee_outcome="insufficient_information",
+        committee_dissent="no",
+    )
+    s.assert_offered(
+        "Request further information and reconvene the Committee",
+        to=["secretariat"],
+        not_to=["committee"],
+    )
+    s.complete(
+        "Request further information and reconvene the Committee",
+        as_="secretariat",
+        committee_meeting_on="2026-03-27",
+    )
+    assert s.new_notifications() == {"further_information_request": ["board"]}
+    reconvened = s.assert_offered(ASSESS, to=["committee"])
+    assert reconvened.due_at == end_of(date(2026, 3, 23))  # still the three-week target
+    s.move_to(london(date(2026, 3, 23), 12))
+    journey.committee_assesses(s, day=date(2026, 3, 23))
+    journey.committee_recommends(s, "criteria_met")
+    assert s.escalations() == []
+    s.assert_offered(DECIDE, to=["chair"])
+    s.assert_records_intact()
+
+
+def test_criteria_not_met_goes_to_the_chair_with_the_minutes_to_agree_or_challenge(
+    scenario: Scenario,
+):
+    s = scenario
+    _up_to_the_committee(s)
+    journey.committee_assesses(s)
+    s.complete(
+        RECOMMEND,
+        as_="committee",
+        committee_outcome="criteria_not_met",
+        committee_dissent="no",
+        alternative_review_suggested="yes",
+    )
+    s.complete(SEND, as_="committee")
+    assert s.new_notifications() == {"committee_recommendation": ["chair"]}
+    form = s.service.open_task(s.users["chair"], s.task(DECIDE, "chair").id)
+    assert form.values["committee_recommendation"] == s.data["committee_recommendation"]
+    s.assert_records_intact()

@@ -1,0 +1,98 @@
+"""Implementing the learning (seed 002 §9): one action per recommendation, monitored until signed off."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.process import journey
+from tests.process.marks import branch_test
+from tests.process.scenario import Scenario
+from tests.process.scenario import end_of
+from tests.process.scenario import london
+
+pytestmark = branch_test
+
+PROGRESS = "Report progress on the action with evidence"
+REVIEW_PROGRESS = "Review the progress and evidence"
+SIGN_OFF_PLAN = "Sign off the completed action plan"
+
+
+def _up_to_learning(s: Scenario) -> None:
+    journey.notification(s)
+    journey.information_gathering(s)
+    journey.committee(s)
+    journey.chair_decides(s, "yes")
+    journey.panel_setup(s)
+    journey.agency_reports(s)
+    journey.review(s)
+    journey.approval(s)
+    journey.publication(s)
+
+
+def test_each_recommendation_gets_one_action_its_agency_reports_on_until_the_sub_group_signs_it_off(
+    scenario: Scenario,
+):
+    s = scenario
+    _up_to_learning(s)
+    journey.learning_register(
+        s, {1: "police", 2: "community_health", 3: "police"}, due="2026-10-30"
+    )
+    assert s.offered_to(PROGRESS, of_agency="police") == ["police_manager"]
+    assert s.offered_to(PROGRESS, of_agency="community_health") == ["health_manager"]
+    assert s.open_tasks().count(PROGRESS) == 3
+    assert {t.due_at for t in s.view().open_tasks if t.name == PROGRESS} == {
+        end_of(date(2026, 10, 30))
+    }
+
+    s.move_to(london(date(2026, 9, 1)))
+    s.complete("Disseminate the learning", as_="committee")
+    s.move_to(london(date(2026, 10, 1)))
+    s.complete(
+        PROGRESS,
+        as_="health_manager",
+        action_progress="Health visitors trained.",
+        action_complete="yes",
+    )
+    s.assert_offered(REVIEW_PROGRESS, to=["committee"], not_to=["health_manager"])
+    s.complete(
+        REVIEW_PROGRESS,
+        as_="committee",
+        action_signed_off="no",
+        action_review_comments="Show the audit of the new checklist.",
+        challenge_event_needed="yes",
+    )
+    task = s.assert_offered(
+        PROGRESS, to=["health_manager"], of_agency="community_health"
+    )
+    form = s.service.open_task(s.users["health_manager"], task.id)
+    assert (
+        form.values["action_review_comments"] == "Show the audit of the new checklist."
+    )
+
+    # the police have not reported on either action: both escalate when the date passes
+    s.move_to(end_of(date(2026, 10, 30)))
+    assert s.new_notifications() == {}
+    s.move_to(london(date(2026, 10, 31), 0, 0, 0))
+    escalated = [n for n in s.notifications() if n.template == "deadline_missed"]
+    assert sorted(n.address.split("@")[0] for n in escalated) == [
+        "bqam",
+        "bqam",
+        "bqam",
+        "chair",
+        "chair",
+        "chair",
+    ]  # the health action, back with its manager after the due date, too
+    assert s.open_tasks().count(PROGRESS) == 3
+
+    s.move_to(london(date(2026, 11, 9)))
+    for manager in ("police_manager", "police_manager", "health_manager"):
+        s.complete(PROGRESS, as_=manager, any_one=True, action_complete="yes")
+    for _ in range(3):
+        assert SIGN_OFF_PLAN not in s.open_tasks()
+        s.complete(
+            REVIEW_PROGRESS, as_="committee", any_one=True, action_signed_off="yes"
+        )
+    s.assert_offered(SIGN_OFF_PLAN, to=["committee"])
+    s.complete(SIGN_OFF_PLAN, as_="committee")
+    assert s.open_tasks() == []  # only the twelve months on the website are left
+    s.assert_records_intact()

@@ -1,0 +1,154 @@
+"""Notification and information gathering (seed 002 §3.1, §3.2): who is told, who reports, by when."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+
+from tests.process import journey
+from tests.process.marks import branch_test
+from tests.process.scenario import Scenario
+from tests.process.scenario import end_of
+from tests.process.scenario import london
+
+pytestmark = branch_test
+
+CONSIDER_OFSTED = "Consider notifying Ofsted of the serious incident"
+INVOLVEMENT = "Secure the agency's files and report its involvement"
+PAPERS = "Collate the agency information for the Committee"
+
+
+def test_a_late_ofsted_decision_escalates_the_moment_five_working_days_pass_and_work_goes_on(
+    scenario: Scenario,
+):
+    s = scenario
+    s.start(**journey.STANDARD_START)
+    assert s.new_notifications() == {
+        "independent_chair_incident": ["chair"],
+        "sqa_manager_incident": ["sqa"],
+    }
+    task = s.assert_offered(CONSIDER_OFSTED, to=["sqa"], not_to=["bqam", "chair"])
+    assert task.due_at == end_of(date(2026, 3, 9))  # Mon 2 March + 5 working days
+
+    s.move_to(london(date(2026, 3, 9), 17))
+    assert s.new_notifications() == {}
+    s.assert_escalates_after(end_of(date(2026, 3, 9)), still_open=CONSIDER_OFSTED)
+
+    s.move_to(london(date(2026, 3, 10)))
+    s.complete(CONSIDER_OFSTED, as_="sqa", ofsted_notification_required="no")
+    assert s.new_notifications() == {  # no Ofsted, so no DfE either
+        "sub_group_chair_incident": ["committee"],
+        "designated_nurse_incident": ["nurse"],
+        "ccg_nhs_england_incident": ["contact:ccg", "contact:nhs_england"],
+        "board_members_incident": ["board"],
+    }
+    s.move_to(london(date(2026, 3, 16), 23))
+    assert s.new_notifications() == {}  # escalated once, not again
+    s.assert_records_intact()
+
+
+def test_an_escalation_names_the_deadline_that_was_missed(scenario: Scenario):
+    scenario.start(**journey.STANDARD_START)
+    scenario.move_to(london(date(2026, 3, 10)))
+    assert scenario.escalations() == [
+        "Notifications within five working days of the notification of the incident "
+        "(seed 002 §3.1)"
+    ]
+
+
+def test_over_easter_the_five_working_days_skip_good_friday_and_easter_monday(
+    scenario: Scenario,
+):
+    s = scenario
+    s.clock.set(london(date(2026, 4, 2), 11))  # Thursday before Good Friday
+    s.start(**{**journey.STANDARD_START, "incident_notified_on": "2026-04-02"})
+    s.new_notifications()
+    task = s.assert_offered(CONSIDER_OFSTED, to=["sqa"])
+    # Tue 7, Wed 8, Thu 9, Fri 10, Mon 13 April: the fifth working day, in British Summer Time.
+    assert task.due_at == datetime(2026, 4, 13, 22, 59, 59, tzinfo=UTC)
+
+    s.move_to(london(date(2026, 4, 8), 23))
+    assert s.service.queue_reminders() == 0  # not yet two working days before
+    s.move_to(london(date(2026, 4, 9), 8))
+    assert s.service.queue_reminders() == 1
+    assert s.new_notifications() == {"task_due_soon": ["sqa"]}
+
+    s.move_to(london(date(2026, 4, 10), 17))
+    assert s.new_notifications() == {}
+    s.assert_escalates_after(end_of(date(2026, 4, 13)), still_open=CONSIDER_OFSTED)
+
+    s.complete(CONSIDER_OFSTED, as_="sqa", ofsted_notification_required="yes")
+    assert set(s.new_notifications()) >= {"ofsted_serious_incident"}
+    # calendar days, unlike working days, ignore Easter: agency reports 14 days, Committee 21
+    assert s.data["agency_reports_due"].startswith("2026-04-16")
+    assert s.data["committee_due"].startswith("2026-04-23")
+    s.assert_records_intact()
+
+
+def test_each_agency_named_at_notification_reports_to_its_own_people_and_late_reports_escalate(
+    scenario: Scenario,
+):
+    s = scenario
+    journey.notification(
+        s, agencies=["police", "community_health", "childrens_social_care"]
+    )
+    assert s.new_notifications()["board_members_incident"] == ["board"]
+    s.assert_offered(
+        INVOLVEMENT,
+        of_agency="police",
+        to=["police_author", "police_manager"],
+        not_to=["health_author", "csc_author", "education_author"],
+    )
+    s.assert_offered(
+        INVOLVEMENT,
+        of_agency="community_health",
+        to=["health_author", "health_manager"],
+    )
+    csc = s.assert_offered(
+        INVOLVEMENT,
+        of_agency="childrens_social_care",
+        to=["csc_author", "csc_manager"],
+        not_to=["sqa"],  # in Children's Social Care, but not an author or manager
+    )
+    assert csc.due_at == end_of(date(2026, 3, 16))  # two weeks after the notification
+    assert s.offered_to(INVOLVEMENT, of_agency="education") == []
+
+    s.move_to(london(date(2026, 3, 13)))
+    s.complete(INVOLVEMENT, as_="police_author", agency_files_secured="yes")
+    s.complete(INVOLVEMENT, as_="health_author", agency_files_secured="yes")
+    s.assert_escalates_after(end_of(date(2026, 3, 16)), still_open=INVOLVEMENT)
+    s.complete(INVOLVEMENT, as_="csc_manager", agency_files_secured="yes")
+    assert s.open_tasks() == ["Arrange the SCR Committee meeting"]
+    s.assert_records_intact()
+
+
+def test_committee_papers_are_due_three_working_days_before_the_meeting_counted_back_over_easter(
+    scenario: Scenario,
+):
+    s = scenario
+    journey.notification(s)
+    s.new_notifications()
+    s.complete(
+        "Arrange the SCR Committee meeting",
+        as_="secretariat",
+        committee_meeting_on="2026-04-07",  # the Tuesday after Easter Monday
+    )
+    for author in ("police_author", "health_author"):
+        s.complete(INVOLVEMENT, as_=author, agency_files_secured="yes")
+    papers = s.assert_offered(PAPERS, to=["secretariat"])
+    # Mon 6 and Fri 3 April are bank holidays: Thu 2, Wed 1, Tue 31 March.
+    assert papers.due_at == datetime(2026, 3, 31, 22, 59, 59, tzinfo=UTC)
+    s.move_to(london(date(2026, 3, 23)))  # the three-week Committee target passes too
+    assert s.new_notifications() == {}
+    s.assert_escalates_after(end_of(date(2026, 3, 31)), still_open=PAPERS)
+    s.complete(PAPERS, as_="secretariat")
+    assert (
+        s.new_notifications()
+        == {  # the Committee meets after its three weeks: escalated
+            "committee_papers": ["committee"],
+            "deadline_missed": ["bqam", "chair"],
+        }
+    )
+    s.assert_offered("Assess the case against the SCR criteria", to=["committee"])
+    s.assert_records_intact()
