@@ -24,7 +24,6 @@ from engine.dto import AuditEntry
 from engine.runtime import CaseRun
 from engine.runtime import migrate
 from engine.runtime import task_ids
-from engine.serializer import SpecJson
 from engine.specs import ProcessEntry
 
 COMMANDS = {
@@ -37,7 +36,7 @@ COMMANDS = {
     "case_migrated",
     "case_migration_undone",
 }
-Resolve = Callable[[str], tuple[ProcessEntry, SpecJson]]
+Resolve = Callable[[str], ProcessEntry]
 
 
 class ReplayFailed(Exception):
@@ -63,7 +62,7 @@ def replay(
 ) -> Replayed:
     """Apply the case's events in order, up to and including `until_seq` (all when None).
 
-    `resolve(deployment hash)` gives the case's process entry and specs in that deployment.
+    `resolve(deployment hash)` gives the case's process entry (its parsed specs) in that deployment.
     """
     events = list(events)
     results: dict[str, deque[Any]] = defaultdict(deque)
@@ -75,8 +74,8 @@ def replay(
     count = 0
     last = None
     applied = 0
-    before_migration: list[tuple[str, SpecJson, int]] = []
-    specs: SpecJson | None = None
+    before_migration: list[tuple[str, ProcessEntry, int]] = []
+    entry: ProcessEntry | None = None
     for event in events:
         if until_seq is not None and event.seq > until_seq:
             break
@@ -86,7 +85,7 @@ def replay(
         with using_clock(FixedClock(event.at)):
             if event.type == "case_started":
                 reference = event.data["reference"]
-                entry, specs = resolve(event.data["deployment"])
+                entry = resolve(event.data["deployment"])
                 with task_ids(reference, 0) as ids:
                     run = CaseRun.start(
                         entry, functions, dict(event.data["start_data"])
@@ -94,11 +93,11 @@ def replay(
                     run.on_service(_recorded(results))
                     run.run()
                 count = ids.count
-            elif run is None or specs is None:
+            elif run is None or entry is None:
                 raise ReplayFailed(event, "the case has not been started")
             elif event.type == "case_migrated":
-                before_migration.append((run.dump(), specs, count))
-                entry, specs = resolve(event.data["to"])
+                before_migration.append((run.dump(), entry, count))
+                entry = resolve(event.data["to"])
                 with task_ids(reference, count) as ids:
                     migrate(run, entry)
                     run.run()
@@ -106,8 +105,8 @@ def replay(
             elif event.type == "case_migration_undone":
                 if not before_migration:
                     raise ReplayFailed(event, "there is no migration to undo")
-                state, specs, count = before_migration.pop()
-                run = CaseRun.load(state, specs, functions)
+                state, entry, count = before_migration.pop()
+                run = CaseRun.load(state, entry, functions)
                 run.on_service(_recorded(results))
             else:
                 with task_ids(reference, count) as ids:

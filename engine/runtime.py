@@ -177,10 +177,10 @@ class CaseRun:
     def load(
         cls,
         state: str,
-        specs: serializer.SpecJson,
+        entry: ProcessEntry,
         functions: Mapping[str, Callable[..., Any]],
     ) -> CaseRun:
-        return cls(serializer.load_state(state, specs), functions)
+        return cls(serializer.load_state(state, entry), functions)
 
     def dump(self) -> str:
         return serializer.dump_state(self.workflow)
@@ -358,9 +358,16 @@ class CaseRun:
         """The case's data as people last entered it, across parallel branches and finished phases."""
         if self.workflow.is_completed():
             return dict(self.workflow.data)
-        live = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED
+        live = (
+            TaskState.COMPLETED
+            | TaskState.READY
+            | TaskState.WAITING
+            | TaskState.STARTED
+        )
         merged: dict[str, Any] = {}
-        for task in sorted(_in_state(self.workflow, live), key=lambda t: t.last_state_change):
+        for task in sorted(
+            _in_state(self.workflow, live), key=lambda t: t.last_state_change
+        ):
             merged.update(task.data)
         return merged
 

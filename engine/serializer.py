@@ -1,14 +1,16 @@
 """Workflow ⇄ JSON. The diagram spec is not stored with each case: the case row points at its deployment,
-whose parsed spec is cached, and the spec is put back when the case is loaded."""
+whose parsed specs are cached, and a loaded workflow is built directly onto them."""
 
 from __future__ import annotations
 
 import json
 from copy import deepcopy
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
@@ -32,36 +34,42 @@ def _make_serializer() -> BpmnWorkflowSerializer:
 SERIALIZER = _make_serializer()
 
 
-class SpecJson:
-    """The serialized form of one process's specs, computed once per parsed bundle."""
+def _workflow_converter() -> Any:
+    """SpiffWorkflow's own BpmnWorkflow converter, to reuse its pieces without the spec."""
+    registry = SERIALIZER.registry
+    restore = registry.convert_from_dict[registry.typenames[BpmnWorkflow]]
+    return restore.args[0].__self__  # partial(_obj_from_dict, converter.from_dict)
 
-    def __init__(self, entry: ProcessEntry) -> None:
-        self.spec = json.dumps(SERIALIZER.to_dict(entry.spec))
-        self.subprocess_specs = json.dumps(
-            {
-                name: SERIALIZER.to_dict(spec)
-                for name, spec in entry.subprocess_specs.items()
-            }
-        )
+
+_CONVERTER = _workflow_converter()
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:
-    """The workflow's state as JSON, without its specs."""
+    """The workflow's state as JSON, without its specs (the case row names its deployment)."""
     registry = SERIALIZER.registry
     registry._encoder_mode = True
     try:
-        dct = SERIALIZER.to_dict(workflow)
-        dct.pop("spec", None)
-        dct.pop("subprocess_specs", None)
+        dct = super(BpmnWorkflowConverter, _CONVERTER).to_dict(workflow)
+        dct["subprocesses"] = _CONVERTER.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = registry.convert(workflow.bpmn_events)
         dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
         return json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"))
     finally:
         registry._encoder_mode = False
 
 
-def load_state(state: str, specs: SpecJson) -> BpmnWorkflow:
+def load_state(state: str, entry: ProcessEntry) -> BpmnWorkflow:
+    """Rebuild a workflow from its state onto the deployment's parsed specs (shared, never re-read).
+
+    This is BpmnWorkflowConverter.from_dict without restoring the specs from JSON, which was most of
+    the cost of every command.
+    """
     dct = json.loads(state, cls=SERIALIZER.json_decoder_cls)
     SERIALIZER.migrate(dct)
-    dct["spec"] = json.loads(specs.spec)
-    dct["subprocess_specs"] = json.loads(specs.subprocess_specs)
-    return SERIALIZER.from_dict(dct)
+    workflow = BpmnWorkflow(entry.spec, entry.subprocess_specs, deserializing=True)
+    workflow.tasks = _CONVERTER.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+    workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+    _CONVERTER.set_default_attributes(workflow, dct)
+    _CONVERTER.subprocesses_from_dict(dct["subprocesses"], workflow)
+    workflow.bpmn_events = SERIALIZER.registry.restore(dct.pop("bpmn_events", []))
+    return workflow

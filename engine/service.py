@@ -57,7 +57,6 @@ from engine.runtime import CaseRun
 from engine.runtime import completed_in_scope
 from engine.runtime import task_ids
 from engine.scripting import FUNCTIONS
-from engine.serializer import SpecJson
 from engine.service_admin import AdminMixin
 from engine.service_audit import AuditMixin
 from engine.service_audit import TimelinessMixin
@@ -90,7 +89,6 @@ class WorkflowService(
         self.handlers = handlers or HandlerRegistry()
         self.functions = FUNCTIONS
         self._bundles = bundles.BundleCache()
-        self._spec_json: dict[tuple[str, str], SpecJson] = {}
 
     # ------------------------------------------------------------------ transactions
     def _write(self, command: Callable[[Session, datetime], T]) -> T:
@@ -279,12 +277,6 @@ class WorkflowService(
             bundle = bundles.parse_bundle(files, self.functions, None)
             self._bundles.put(bundle)
         return bundle
-
-    def _specs(self, bundle: bundles.ParsedBundle, process_id: str) -> SpecJson:
-        key = (bundle.content_hash, process_id)
-        if key not in self._spec_json:
-            self._spec_json[key] = SpecJson(bundle.processes[process_id])
-        return self._spec_json[key]
 
     # ------------------------------------------------------------------ starting cases
     def start_forms(self, actor: UserInfo) -> list[StartForm]:
@@ -475,9 +467,8 @@ class WorkflowService(
         self, session: Session, case: ReviewCase
     ) -> tuple[CaseRun, bundles.ParsedBundle]:
         bundle = self._bundle(session, case.deployment_id)
-        return CaseRun.load(
-            case.state, self._specs(bundle, case.process_id), self.functions
-        ), bundle
+        entry = bundle.processes[case.process_id]
+        return CaseRun.load(case.state, entry, self.functions), bundle
 
     def _task_and_case(
         self, session: Session, task_id: str, lock: bool = True

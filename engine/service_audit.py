@@ -132,7 +132,7 @@ class AuditMixin:
             if deployment is None:
                 raise KeyError(f"deployment {content_hash[:12]} is not stored")
             found = self._bundle(session, deployment.id)
-            return found.processes[case.process_id], self._specs(found, case.process_id)
+            return found.processes[case.process_id]
 
         return replay.replay(resolve, self.functions, events, upto_seq)
 
