@@ -15,7 +15,10 @@ $(BIN)/activate: pyproject.toml
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
-install: $(BIN)/activate node_modules/.package-lock.json
+webui/static/vendor/app.css: node_modules/.package-lock.json webui/frontend/vendor.mjs webui/frontend/app.scss
+	npm run --silent vendor
+
+install: $(BIN)/activate node_modules/.package-lock.json webui/static/vendor/app.css
 
 run: install
 	$(BIN)/scr db upgrade

@@ -6,11 +6,16 @@ from engine.clock import Clock
 from engine.clock import FixedClock
 from engine.clock import SystemClock
 from engine.dto import AuditEntry
+from engine.dto import CaseDiagram
 from engine.dto import CaseSummary
 from engine.dto import CaseView
 from engine.dto import ChainReport
+from engine.dto import ContactInfo
 from engine.dto import DeploymentInfo
+from engine.dto import DocumentInfo
 from engine.dto import FieldSpec
+from engine.dto import NotificationInfo
+from engine.dto import Option
 from engine.dto import StartForm
 from engine.dto import TaskForm
 from engine.dto import TaskSummary
@@ -26,11 +31,18 @@ from engine.errors import NotSignedIn
 from engine.errors import TaskAlreadyCompleted
 from engine.errors import TaskNotReady
 from engine.errors import WorkflowFailed
+from engine.service import WorkflowService
 from engine.settings import EngineSettings
 from engine.settings import build_service
 
 __all__ = [
     "AuditEntry",
+    "CaseDiagram",
+    "ContactInfo",
+    "DocumentInfo",
+    "NotificationInfo",
+    "Option",
+    "WorkflowService",
     "CaseSummary",
     "CaseView",
     "ChainReport",

@@ -81,6 +81,9 @@ class TaskSummary:
     due_at: datetime | None
     state: str
     created_at: datetime
+    # "overdue" once the due day is over, "due_soon" from the second working day before it (when the
+    # reminder goes out), else None.
+    due_state: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,14 @@ class TaskNotReady(EngineError):
 class TaskAlreadyCompleted(EngineError):
     """Somebody else completed the task first; nothing of this attempt was kept."""
 
-    def __init__(self, task_id: str, completed_by: str, completed_at: datetime) -> None:
+    def __init__(
+        self,
+        task_id: str,
+        completed_by: str,
+        completed_at: datetime,
+        task_name: str | None = None,
+        fields: Sequence[Any] = (),
+    ) -> None:
         super().__init__(
             f"This task was completed by {completed_by} at "
             f"{completed_at:%d %B %Y %H:%M}; your entries were not saved."
@@ -40,6 +47,10 @@ class TaskAlreadyCompleted(EngineError):
         self.task_id = task_id
         self.completed_by = completed_by
         self.completed_at = completed_at
+        self.task_name = task_name
+        self.fields = tuple(
+            fields
+        )  # the task's FieldSpecs, to show the unsaved entries with their labels
 
 
 class ConcurrentUpdate(EngineError):

@@ -456,6 +456,17 @@ def _describe_failure(err: SpiffWorkflowException) -> str:
     return f"The process could not continue{where}: {err} {notes}".strip()
 
 
+def form_of(entry: ProcessEntry, element_id: str) -> tuple[FieldSpec, ...]:
+    """The form fields of a user task of the process (or of a process it calls), by element id."""
+    for spec in (entry.spec, *entry.subprocess_specs.values()):
+        for task_spec in spec.task_specs.values():
+            if getattr(
+                task_spec, "bpmn_id", None
+            ) == element_id and task_spec.extensions.get("form"):
+                return forms.fields_from_dicts(task_spec.extensions["form"])
+    return ()
+
+
 def completed_in_scope(task: Any, element_id: str) -> list[str]:
     """Ids of completed tasks of `element_id` in `task`'s own (sub)workflow or the ones above it, newest first.
 

@@ -27,6 +27,7 @@ from engine import clock as clocks
 from engine import forms
 from engine import notifications
 from engine import persistence
+from engine import reminders
 from engine.db import Sessions
 from engine.dto import AuditEntry
 from engine.dto import CaseSummary
@@ -55,6 +56,7 @@ from engine.models import ReviewCase
 from engine.roles import ROLES
 from engine.runtime import CaseRun
 from engine.runtime import completed_in_scope
+from engine.runtime import form_of
 from engine.runtime import task_ids
 from engine.scripting import FUNCTIONS
 from engine.service_admin import AdminMixin
@@ -198,7 +200,15 @@ class WorkflowService(
         Deploying files identical to an existing deployment changes nothing (``created`` is False).
 
         :raises DiagramInvalid: listing every problem by file, line and element.
+        :raises NotPermitted: before any checking, for anyone but a process owner or admin.
         """
+
+        def may_deploy(session: Session) -> None:
+            user = self._fresh(session, actor)
+            access.require_can_change(user)
+            access.require_role(user, {"process_owner", "admin"}, "deploy diagrams")
+
+        self._read(may_deploy)
         bundle = bundles.parse_bundle(
             files, self.functions, self.handlers.checkers(), frozenset(ROLES)
         )
@@ -490,10 +500,15 @@ class WorkflowService(
                 if row.completed_by_id
                 else None
             )
+            case = session.get(ReviewCase, row.case_id)
+            assert case is not None
+            entry = self._bundle(session, case.deployment_id).processes[case.process_id]
             raise TaskAlreadyCompleted(
                 row.id,
                 by.display_name if by else "the system",
                 as_utc(row.completed_at),
+                row.name,
+                form_of(entry, row.element_id),
             )
         if row.state != "ready":
             raise TaskNotReady(
@@ -523,13 +538,8 @@ class WorkflowService(
             self._require_open(session, row)
             if claim:
                 self._require_may_work(user, row)
-            elif row.assignee_id not in (None, user.id) and not user.roles & {
-                "bqam",
-                "admin",
-            }:
-                raise NotPermitted(
-                    "Only the person who claimed the task, or a manager, can release it."
-                )
+            else:
+                self._require_may_release(session, user, row, case)
             run, bundle = self._load(session, case)
             run.set_claim(task_id, user.username if claim else None)
             self._advance(session, case, run, bundle, now, user, action=lambda: None)
@@ -550,6 +560,20 @@ class WorkflowService(
             return self._task_summary(session, row, case)
 
         return self._write(command)
+
+    def _require_may_release(
+        self, session: Session, user: UserInfo, row: HumanTask, case: ReviewCase
+    ) -> None:
+        """A claimed task is released by its claimer, or by a manager who may see the case."""
+        if row.assignee_id is None:
+            raise TaskNotReady(f"The task “{row.name}” is not claimed by anyone.")
+        if row.assignee_id == user.id:
+            return
+        if not user.roles & {"bqam", "admin"}:
+            raise NotPermitted(
+                "Only the person who claimed the task, or a manager, can release it."
+            )
+        self._require_may_see(session, user, case)
 
     def complete_task(
         self, actor: UserInfo, task_id: str, submitted: Mapping[str, Any]
@@ -882,6 +906,14 @@ class WorkflowService(
 
 
 def _summary_of(row: HumanTask, reference: str, assignee: str | None) -> TaskSummary:
+    due = as_utc(row.due_at)
+    due_state = None
+    if due is not None and row.state == "ready":
+        now = clocks.now()
+        if now > due:
+            due_state = "overdue"
+        elif now >= reminders.remind_from(due):
+            due_state = "due_soon"
     return TaskSummary(
         row.id,
         reference,
@@ -893,6 +925,7 @@ def _summary_of(row: HumanTask, reference: str, assignee: str | None) -> TaskSum
         as_utc(row.due_at),
         row.state,
         as_utc(row.created_at),
+        due_state,
     )
 
 

@@ -14,6 +14,7 @@ from engine import accounts
 from engine import audit
 from engine.dto import ContactInfo
 from engine.dto import UserInfo
+from engine.errors import FormInvalid
 from engine.errors import NotFound
 from engine.errors import NotPermitted
 from engine.models import Agency
@@ -70,11 +71,30 @@ class AdminMixin:
         def command(session: Session, now: datetime) -> UserInfo:
             admin = self._fresh(session, actor)
             _require_admin(admin)
-            if session.scalars(
+            errors = _user_errors(session, display_name, roles, agency)
+            if not username.strip():
+                errors["username"] = "Enter a user name"
+            elif session.scalars(
                 select(AppUser).where(AppUser.username == username)
             ).first():
-                raise ValueError(f"The user name {username!r} is taken.")
-            _check_agency(session, agency)
+                errors["username"] = (
+                    f"The user name {username} is taken; choose another"
+                )
+            if len(password) < accounts.MIN_PASSWORD_LENGTH:
+                errors["password"] = (
+                    f"A password must be at least {accounts.MIN_PASSWORD_LENGTH} characters long"
+                )
+            if errors:
+                raise FormInvalid(
+                    errors,
+                    {
+                        "username": username,
+                        "display_name": display_name,
+                        "email": email,
+                        "roles": list(roles),
+                        "agency": agency,
+                    },
+                )
             user = accounts.create_user(
                 session,
                 username=username,
@@ -115,10 +135,17 @@ class AdminMixin:
             _require_admin(admin)
             user = _get_user(session, user_id)
             roles_list = list(dict.fromkeys(roles))
-            unknown = [r for r in roles_list if r not in ROLES]
-            if unknown:
-                raise ValueError(f"Unknown role key(s): {', '.join(unknown)}")
-            _check_agency(session, agency)
+            errors = _user_errors(session, display_name, roles_list, agency)
+            if errors:
+                raise FormInvalid(
+                    errors,
+                    {
+                        "display_name": display_name,
+                        "email": email,
+                        "roles": roles_list,
+                        "agency": agency,
+                    },
+                )
             before = {
                 "roles": sorted(m.role_key for m in user.memberships),
                 "agency": user.agency_key,
@@ -249,6 +276,16 @@ def _get_user(session: Session, user_id: int) -> AppUser:
     return user
 
 
-def _check_agency(session: Session, agency: str | None) -> None:
+def _user_errors(
+    session: Session, display_name: str, roles: Iterable[str], agency: str | None
+) -> dict[str, str]:
+    """Problems with a user's name, roles and agency, by form field."""
+    errors = {}
+    if not display_name.strip():
+        errors["display_name"] = "Enter the person's full name"
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        errors["roles"] = f"Choose roles from the list; {', '.join(unknown)} is not one"
     if agency is not None and session.get(Agency, agency) is None:
-        raise ValueError(f"There is no agency {agency!r}.")
+        errors["agency"] = "Choose an agency from the list"
+    return errors

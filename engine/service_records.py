@@ -87,6 +87,10 @@ class RecordsMixin:
                 row = session.get(HumanTask, task_id)
                 if row is None or row.case_id != case.id:
                     raise NotFound(f"There is no task {task_id} in case {reference}.")
+                self._require_open(session, row)
+                self._require_may_work(
+                    user, row
+                )  # a file for a task comes with working on it
             document = Document(
                 case_id=case.id,
                 task_id=task_id,

@@ -8,19 +8,34 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask import render_template
+from flask import redirect
+from flask import url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from engine import EngineSettings
 from engine import build_service
+from webui import admin
+from webui import auth
+from webui import cases
+from webui import deployments
+from webui import documents
+from webui import errors
+from webui import filters
+from webui import messages
+from webui import security
+from webui import tasks
+from webui.config import DEFAULTS
+from webui.extensions import csrf
+from webui.extensions import login_manager
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the app: defaults, then SCR_* environment variables, then test overrides."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
+        DEFAULTS,
         DATABASE_URL=f"sqlite:///{Path(app.instance_path) / 'scr.sqlite3'}",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
     )
     if test_config is None:
         app.config.from_prefixed_env("SCR")
@@ -28,14 +43,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
-    service = app.config.get("SERVICE") or build_service(
+    app.extensions["scr"] = app.config.get("SERVICE") or build_service(
         EngineSettings(database_url=app.config["DATABASE_URL"])
     )
-    app.extensions["scr"] = service
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+    filters.init_app(app)
+    errors.init_app(app)
+    for module in (auth, tasks, cases, documents, deployments, admin, messages):
+        app.register_blueprint(module.bp)
 
     @app.get("/")
-    def index() -> str:
-        return render_template("index.html")
+    def index() -> Response:
+        """My tasks, or the sign-in page for someone not signed in."""
+        signed_in = current_user.is_authenticated
+        return redirect(url_for("tasks.index" if signed_in else "auth.sign_in"))
 
     return app
 

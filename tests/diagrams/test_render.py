@@ -23,15 +23,6 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parents[2]
 BPMN_FILES = sorted((ROOT / "bpmn").glob("*.bpmn"))
 BPMN_JS = ROOT / "node_modules" / "bpmn-js" / "dist"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 MODEL = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 NOT_FLOW_NODES = {
     "laneSet",
@@ -106,20 +97,6 @@ def viewer_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright (which never downloads a browser here)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing: apt-get install chromium")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
