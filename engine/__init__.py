@@ -5,6 +5,7 @@ from __future__ import annotations
 from engine.clock import Clock
 from engine.clock import FixedClock
 from engine.clock import SystemClock
+from engine.diffing import Change
 from engine.dto import AuditEntry
 from engine.dto import CaseDiagram
 from engine.dto import CaseSummary
@@ -32,12 +33,25 @@ from engine.errors import TaskAlreadyCompleted
 from engine.errors import TaskNotReady
 from engine.errors import WorkflowFailed
 from engine.service import WorkflowService
+from engine.service_audit import Deadline
+from engine.service_audit import ReplayReport
+from engine.service_audit import ReplayView
+from engine.service_audit import TimelineEntry
+from engine.service_versions import MigrationCheck
+from engine.service_versions import MigrationRefused
 from engine.settings import EngineSettings
 from engine.settings import build_service
 
 __all__ = [
     "AuditEntry",
     "CaseDiagram",
+    "Change",
+    "Deadline",
+    "MigrationCheck",
+    "MigrationRefused",
+    "ReplayReport",
+    "ReplayView",
+    "TimelineEntry",
     "ContactInfo",
     "DocumentInfo",
     "NotificationInfo",

@@ -61,6 +61,7 @@ from engine.runtime import task_ids
 from engine.scripting import FUNCTIONS
 from engine.service_admin import AdminMixin
 from engine.service_audit import AuditMixin
+from engine.service_audit import TimelineMixin
 from engine.service_audit import TimelinessMixin
 from engine.service_records import RecordsMixin
 from engine.service_records import RemindersMixin
@@ -76,7 +77,13 @@ TIMER_RETRY = timedelta(hours=1)
 
 
 class WorkflowService(
-    RecordsMixin, RemindersMixin, AdminMixin, AuditMixin, TimelinessMixin, VersionsMixin
+    RecordsMixin,
+    RemindersMixin,
+    AdminMixin,
+    AuditMixin,
+    TimelinessMixin,
+    TimelineMixin,
+    VersionsMixin,
 ):
     def __init__(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from engine import access
 from engine import audit
 from engine import persistence
 from engine import replay
+from engine import runtime
 from engine.dto import AuditEntry
 from engine.dto import UserInfo
 from engine.models import AppUser
@@ -271,3 +273,132 @@ def _deadline(
         done_by if row.state == "completed" else None,
         state,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One event of a case in words: who (and in which role), what, and the data they entered."""
+
+    seq: int
+    at: datetime
+    actor: str | None
+    actor_roles: tuple[str, ...]
+    summary: str
+    details: tuple[tuple[str, str], ...]
+    type: str
+    hash: str
+
+
+_SENTENCES = {
+    "case_started": "started the case",
+    "task_claimed": "took “{name}”",
+    "task_unclaimed": "released “{name}”",
+    "task_completed": "completed “{name}”",
+    "timer_fired": "deadline passed: “{name}”",
+    "timers_failed": "a deadline could not be processed",
+    "service_task_ran": "ran “{name}”",
+    "message_received": "recorded the event “{message}”",
+    "notification_queued": "queued “{subject}” to {to}",
+    "notification_sent": "sent “{subject}” to {to}",
+    "notification_failed": "could not deliver a message to {to}: {error}",
+    "document_uploaded": "added the document “{filename}”",
+    "case_migrated": "moved the case to diagram version {to_deployment}",
+    "case_migration_undone": "moved the case back to diagram version {deployment}",
+    "case_completed": "the case was closed",
+}
+
+
+class TimelineMixin:
+    def case_timeline(
+        self: WorkflowService, actor: UserInfo, reference: str
+    ) -> list[TimelineEntry]:
+        """The case's history in plain language, with each step's entries under their form labels."""
+
+        def query(session: Session) -> list[TimelineEntry]:
+            user, case = self._visible_case(session, actor, reference)
+            events = session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.chain == audit.case_chain(case.id))
+                .order_by(AuditEvent.seq)
+            )
+            bundle = self._bundle(session, case.deployment_id)
+            entry = bundle.processes[case.process_id]
+            roles = _roles_by_user(session)
+            return [_timeline_entry(e, entry, roles) for e in events]
+
+        return self._read(query)
+
+    def export_case_csv(self: WorkflowService, actor: UserInfo, reference: str) -> str:
+        """The case's events as CSV, hashes included, for people without access to the system."""
+        return export_csv(self.export_case(actor, reference))
+
+
+def _roles_by_user(session: Session) -> dict[int, tuple[str, ...]]:
+    from engine.models import Membership
+    from engine.roles import ROLES
+
+    found: dict[int, list[str]] = {}
+    for membership in session.scalars(select(Membership)):
+        found.setdefault(membership.user_id, []).append(
+            ROLES.get(membership.role_key, membership.role_key)
+        )
+    return {user: tuple(sorted(names)) for user, names in found.items()}
+
+
+def _timeline_entry(
+    event: AuditEvent, entry: Any, roles: dict[int, tuple[str, ...]]
+) -> TimelineEntry:
+    data = json.loads(event.data)
+    sentence = _SENTENCES.get(event.type, event.type.replace("_", " "))
+    try:
+        summary = sentence.format(
+            **{k: v for k, v in data.items() if isinstance(v, str | int)}
+        )
+    except (KeyError, IndexError):
+        summary = sentence.split("“")[0].strip()
+    details: tuple[tuple[str, str], ...] = ()
+    if event.type == "task_completed":
+        details = _labelled(
+            runtime.form_of(entry, data.get("element", "")), data.get("data", {})
+        )
+    elif event.type == "case_started":
+        details = _labelled(entry.start_fields, data.get("data", {}))
+    elif event.type == "message_received":
+        details = tuple(
+            (k.replace("_", " ").capitalize(), str(v))
+            for k, v in (data.get("payload") or {}).items()
+        )
+    return TimelineEntry(
+        event.seq,
+        as_utc(event.at),
+        event.actor_name,
+        roles.get(event.actor_id or 0, ()),
+        summary,
+        details,
+        event.type,
+        event.hash,
+    )
+
+
+def _labelled(fields: Any, values: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    shown = []
+    for field in fields:
+        value = values.get(field.id)
+        if value in (None, "", []):
+            continue
+        shown.append((field.label, _display(field, value)))
+    return tuple(shown)
+
+
+def _display(field: Any, value: Any) -> str:
+    names = {o.id: o.label for o in field.options}
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(names.get(str(v), str(v)) for v in value)
+    if field.type == "date":
+        try:
+            return f"{datetime.fromisoformat(str(value)):%-d %B %Y}"
+        except ValueError:
+            return str(value)
+    return names.get(str(value), str(value))

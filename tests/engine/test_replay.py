@@ -149,3 +149,32 @@ def test_a_case_record_exports_as_json_and_csv_with_hashes(service, users):
     rows = list(csv.reader(io.StringIO(export_csv(record))))
     assert rows[0] == ["case", "seq", "at", "type", "actor", "data", "hash"]
     assert rows[1][3] == "case_started" and len(rows[1][6]) == 64
+
+
+def test_the_timeline_tells_who_did_what_in_their_role_with_the_form_labels(
+    service, users, clock
+):
+    case = start_mini(service, users)
+    clock.advance(hours=1)
+    service.complete_task(
+        users["committee"],
+        only_task(service, users["committee"]).id,
+        {"decision": "no_scr", "attendees": "4", "minutes": "Not met."},
+    )
+    timeline = service.case_timeline(users["auditor"], case.reference)
+    started, _service_task, completed = timeline[0], timeline[1], timeline[2]
+    assert (started.actor, started.actor_roles, started.summary) == (
+        "Beatrice Quinn",
+        ("Business and Quality Assurance Manager",),
+        "started the case",
+    )
+    assert ("What happened", "The child was seriously harmed") in started.details
+    assert ("Date of the incident", "27 February 2026") in started.details
+    assert completed.summary == "completed “Decide whether the criteria are met”"
+    assert completed.details == (
+        ("Committee recommendation", "Criteria not met"),
+        ("Minutes", "Not met."),
+        ("Number of members present", "4"),
+    )
+    assert completed.at == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    assert "case_started" in service.export_case_csv(users["auditor"], case.reference)
