@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from engine.settings import SmtpSettings
 from tests.process import journey
 from tests.process.scenario import Scenario
 from tests.process.scenario import end_of
 from tests.process.scenario import london
+from tests.smtp import SmtpServer
 
 PROGRESS = "Report progress on the action with evidence"
 REVIEW_PROGRESS = "Review the progress and evidence"
@@ -89,4 +91,26 @@ def test_a_review_runs_from_notification_to_the_last_signed_off_action(
         "family_report_sharing",
         "staff_report_sharing",
     ]
+    deliver_everything_over_smtp(s)
     s.assert_records_intact()
+
+
+def deliver_everything_over_smtp(s: Scenario) -> None:
+    """Every queued message reaches a real SMTP server once, addressed as queued, subject rendered."""
+    server = SmtpServer()
+    server.start()
+    try:
+        s.service.smtp = SmtpSettings(port=server.port, timeout=5)
+        queued = [n for n in s.notifications() if n.address]
+        assert s.service.deliver_notifications() == {
+            "sent": len(queued),
+            "retried": 0,
+            "failed": 0,
+        }
+        received = sorted((m.recipients[0], m.subject) for m in server.received)
+        assert received == sorted((n.address, n.subject) for n in queued)
+        names = [s.data["child_family_name"], s.data["child_given_name"]]
+        assert not [subject for _to, subject in received if any(name in subject for name in names)]
+        assert {n.status for n in s.notifications()} == {"sent"}
+    finally:
+        server.stop()
