@@ -73,6 +73,7 @@ class Deployment(Base):
         cascade="all, delete-orphan",
         order_by="DeploymentFile.name",
     )
+    deployer: Mapped[AppUser | None] = relationship()
 
 
 class DeploymentFile(Base):

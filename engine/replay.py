@@ -21,6 +21,7 @@ from typing import Any
 from engine.clock import FixedClock
 from engine.clock import using_clock
 from engine.dto import AuditEntry
+from engine.errors import EngineError
 from engine.runtime import CaseRun
 from engine.runtime import migrate
 from engine.runtime import task_ids
@@ -39,7 +40,7 @@ COMMANDS = {
 Resolve = Callable[[str], ProcessEntry]
 
 
-class ReplayFailed(Exception):
+class ReplayFailed(EngineError):
     """The events could not be applied (an event names a task the replay does not have, say)."""
 
     def __init__(self, event: AuditEntry, message: str) -> None:

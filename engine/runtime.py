@@ -460,10 +460,9 @@ def form_of(entry: ProcessEntry, element_id: str) -> tuple[FieldSpec, ...]:
     """The form fields of a user task of the process (or of a process it calls), by element id."""
     for spec in (entry.spec, *entry.subprocess_specs.values()):
         for task_spec in spec.task_specs.values():
-            if getattr(
-                task_spec, "bpmn_id", None
-            ) == element_id and task_spec.extensions.get("form"):
-                return forms.fields_from_dicts(task_spec.extensions["form"])
+            form = (getattr(task_spec, "extensions", None) or {}).get("form")
+            if getattr(task_spec, "bpmn_id", None) == element_id and form:
+                return forms.fields_from_dicts(form)
     return ()
 
 
@@ -528,10 +527,22 @@ def plan_migration(run: CaseRun, entry: ProcessEntry) -> MigrationPlan:
                 )
             continue
         for task in diff.removed:
-            if task.state & _ACTIVE and getattr(task.task_spec, "bpmn_id", None):
+            element = getattr(task.task_spec, "bpmn_id", None)
+            label = (
+                f"“{getattr(task.task_spec, 'bpmn_name', None) or element}” ({element})"
+            )
+            if task.state & _ACTIVE and element:
                 reasons.append(
-                    f"the active step “{task.task_spec.bpmn_name or task.task_spec.bpmn_id}” "
-                    f"({task.task_spec.bpmn_id}) does not exist in the new version of {process}"
+                    f"the active step {label} does not exist in the new version of {process}"
+                )
+            elif (
+                task.state
+                & (TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR)
+                and element
+            ):
+                reasons.append(
+                    f"the step {label}, which the case has been through, does not exist in the new "
+                    f"version of {process}, so its record could not be kept"
                 )
         for task in diff.changed:
             if task.state & _ACTIVE and getattr(task.task_spec, "bpmn_id", None):

@@ -273,8 +273,8 @@ class WorkflowService(
         return DeploymentInfo(
             id=deployment.id,
             content_hash=deployment.content_hash,
-            deployed_by=str(deployment.deployed_by_id)
-            if deployment.deployed_by_id
+            deployed_by=deployment.deployer.display_name
+            if deployment.deployer
             else None,
             deployed_at=as_utc(deployment.deployed_at),
             note=deployment.note,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -230,7 +231,8 @@ class AdminMixin:
 
     def list_contacts(self: WorkflowService, actor: UserInfo) -> list[ContactInfo]:
         def query(session: Session) -> list[ContactInfo]:
-            self._fresh(session, actor)
+            user = self._fresh(session, actor)
+            access.require_role(user, {"admin", "bqam", "auditor"}, "see the contacts")
             return [
                 ContactInfo(c.key, c.name, c.email)
                 for c in session.scalars(select(Contact).order_by(Contact.name))
@@ -246,10 +248,17 @@ class AdminMixin:
         def command(session: Session, now: datetime) -> ContactInfo:
             admin = self._fresh(session, actor)
             _require_admin(admin)
-            if "@" not in email or not key.replace("_", "").isalnum():
-                raise ValueError(
-                    "Give a key of letters, digits and underscores, and a real email address."
+            errors = {}
+            if not key or not key.replace("_", "").isalnum() or key != key.lower():
+                errors["key"] = (
+                    "Use lower-case letters, digits and underscores, like national_panel"
                 )
+            if not name.strip():
+                errors["name"] = "Enter the name of the body"
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email or ""):
+                errors["email"] = "Enter an email address like name@example.org"
+            if errors:
+                raise FormInvalid(errors, {"key": key, "name": name, "email": email})
             contact = session.get(Contact, key)
             before = (contact.name, contact.email) if contact else None
             if contact is None:

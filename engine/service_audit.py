@@ -55,6 +55,8 @@ class AuditMixin:
 
         def query(session: Session) -> ReplayView:
             user, case = self._visible_case(session, actor, reference)
+            if upto_seq < 1:
+                raise persistence.NotFound(f"Case {reference} has no event {upto_seq}.")
             result = self._replay(session, case, upto_seq)
             if result.last is None or result.last.seq != upto_seq:
                 raise persistence.NotFound(f"Case {reference} has no event {upto_seq}.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +28,19 @@ if TYPE_CHECKING:
     from engine.service import WorkflowService
 
 OWNERS = {"process_owner", "admin"}
+
+
+def _require_loadable(reference: str, state: str, entry: Any, functions: Any) -> None:
+    """Belt and braces: a migrated state that cannot be read back is refused, and the move rolled back."""
+    try:
+        runtime.CaseRun.load(state, entry, functions)
+    except Exception as err:  # noqa: BLE001 - whatever SpiffWorkflow raises, the move must not stand
+        raise MigrationRefused(
+            reference,
+            (
+                f"the case's state could not be read back on the new version ({type(err).__name__})",
+            ),
+        ) from err
 
 
 class MigrationRefused(EngineError):
@@ -198,6 +212,7 @@ class VersionsMixin:
                 run.run()
 
             self._advance(session, case, run, bundle, now, user, action=move)
+            _require_loadable(reference, case.state, entry, self.functions)
             session.flush()
             session.add(
                 CaseMigration(
@@ -251,6 +266,46 @@ class VersionsMixin:
                     )
                 )
         return results
+
+    def list_migrations(
+        self: WorkflowService, actor: UserInfo, deployment_id: int | None = None
+    ) -> list[MigrationCheck]:
+        """Migrations not undone yet (into one deployment, or any), newest first; `possible` = can be undone now."""
+
+        def query(session: Session) -> list[MigrationCheck]:
+            user = self._fresh(session, actor)
+            access.require_role(user, OWNERS | {"auditor", "bqam"}, "see migrations")
+            statement = (
+                select(CaseMigration, ReviewCase)
+                .join(ReviewCase, ReviewCase.id == CaseMigration.case_id)
+                .where(CaseMigration.undone_at.is_(None))
+                .order_by(CaseMigration.id.desc())
+            )
+            if deployment_id is not None:
+                statement = statement.where(
+                    CaseMigration.to_deployment_id == deployment_id
+                )
+            found = []
+            for migration, case in session.execute(statement):
+                undoable = (
+                    migration.case_version_after == case.version
+                    and case.deployment_id == migration.to_deployment_id
+                )
+                reasons = () if undoable else ("the case has moved on since",)
+                found.append(
+                    MigrationCheck(
+                        case.reference,
+                        migration.from_deployment_id,
+                        migration.to_deployment_id,
+                        undoable,
+                        reasons,
+                        (),
+                        migrated=True,
+                    )
+                )
+            return found
+
+        return self._read(query)
 
     def undo_migration(self: WorkflowService, actor: UserInfo, reference: str) -> None:
         """Put a migrated case back as it was, if nothing has happened in it since."""

@@ -16,8 +16,10 @@ from werkzeug.wrappers import Response
 from engine import EngineSettings
 from engine import build_service
 from webui import admin
+from webui import audit
 from webui import auth
 from webui import cases
+from webui import contacts
 from webui import deployments
 from webui import documents
 from webui import errors
@@ -25,6 +27,7 @@ from webui import filters
 from webui import messages
 from webui import security
 from webui import tasks
+from webui import versions
 from webui.config import DEFAULTS
 from webui.extensions import csrf
 from webui.extensions import login_manager
@@ -52,7 +55,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     filters.init_app(app)
     errors.init_app(app)
-    for module in (auth, tasks, cases, documents, deployments, admin, messages):
+    for module in (
+        auth,
+        tasks,
+        cases,
+        documents,
+        deployments,
+        versions,
+        admin,
+        contacts,
+        messages,
+        audit,
+    ):
         app.register_blueprint(module.bp)
 
     @app.get("/")

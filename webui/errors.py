@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from engine import ConcurrentUpdate
 from engine import DiagramInvalid
 from engine import EngineError
+from engine import MigrationRefused
 from engine import NotFound
 from engine import NotPermitted
 from engine import TaskAlreadyCompleted
@@ -46,6 +47,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(TaskNotReady, lambda e: _page(409, str(e)))
     app.register_error_handler(ConcurrentUpdate, lambda e: _page(409, str(e)))
     app.register_error_handler(DiagramInvalid, diagram_invalid)
+    app.register_error_handler(MigrationRefused, migration_refused)
     app.register_error_handler(WorkflowFailed, workflow_failed)
     app.register_error_handler(EngineError, lambda e: _page(400, str(e)))
     app.register_error_handler(CSRFError, csrf_refused)
@@ -107,6 +109,12 @@ def diagram_invalid(err: DiagramInvalid) -> tuple[str, int]:
         note=request.form.get("note", ""),
     )
     return page, 400
+
+
+def migration_refused(err: MigrationRefused) -> tuple[str, int]:
+    """Why the case cannot move to that version; nothing was changed."""
+    page = render_template("errors/migration_refused.html", err=err)
+    return page, 409
 
 
 def workflow_failed(err: WorkflowFailed) -> tuple[str, int]:

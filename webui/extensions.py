@@ -59,6 +59,8 @@ NAVIGATION_ROLES = {
     "deployments": frozenset({"process_owner", "admin", "auditor", "bqam"}),
     "deploy": frozenset({"process_owner", "admin"}),
     "users": frozenset({"admin", "auditor"}),
+    "contacts": frozenset({"admin", "auditor", "bqam"}),
+    "audit": frozenset({"auditor", "bqam", "independent_chair", "admin"}),
 }
 
 

@@ -26,6 +26,7 @@ ISO_DATE_TIME = re.compile(
 def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(date_time)
+    app.add_template_filter(timestamp)
     app.add_template_filter(humanise)
     app.add_template_filter(file_size)
     app.add_template_filter(role_names)
@@ -60,6 +61,11 @@ def date_time(value: datetime | None) -> str:
     return f"{local:%-d %B %Y} at {local:%-I:%M%p}".replace("AM", "am").replace(
         "PM", "pm"
     )
+
+
+def timestamp(value: datetime) -> str:
+    """2 March 2026 09:05 (London time): when an event of the record happened."""
+    return f"{value.astimezone(LONDON):%-d %B %Y %H:%M}"
 
 
 def due_tag(due_at: datetime | None) -> dict[str, str] | None:

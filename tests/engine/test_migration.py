@@ -153,29 +153,66 @@ def test_a_migration_can_be_undone_until_the_case_moves_on(service, users):
     assert service.verify_replays(case.reference)[0].ok
 
 
+def version_without_chair_task() -> dict[str, bytes]:
+    files = mini_files()
+    text = files["mini.bpmn"]
+    for attribute in (b'id="', b'attachedToRef="', b'targetRef="', b'sourceRef="'):
+        text = text.replace(
+            attribute + b'Task_chair_decision"', attribute + b'Task_chair_decides"'
+        )
+    files["mini.bpmn"] = text
+    return files
+
+
 def test_migrating_a_whole_deployment_moves_the_safe_cases_and_reports_the_rest(
     service, users
 ):
-    first = start_mini(service, users)
-    second = service.start_case(users["bqam"], "Process_mini", GOOD_START)
-    task = next(
+    """A case that has not reached the renamed step moves; one that went through it keeps its version."""
+    early = start_mini(service, users, agencies=["police"])
+    late = service.start_case(
+        users["bqam"], "Process_mini", {**GOOD_START, "agencies": ["police"]}
+    )
+    for task in [
         t
         for t in service.tasks_for(users["committee"])
-        if t.case_reference == second.reference
+        if t.case_reference == late.reference
+    ]:
+        service.complete_task(
+            users["committee"], task.id, {"decision": "scr", "attendees": "3"}
+        )
+    service.complete_task(
+        users["police_author"],
+        only_task(service, users["police_author"]).id,
+        {"summary": "s"},
     )
     service.complete_task(
-        users["committee"], task.id, {"decision": "scr", "attendees": "3"}
+        users["chair"], only_task(service, users["chair"]).id, {"chair_decision": "yes"}
     )
     v1 = service.list_deployments(users["owner"])[0]
-    v2 = service.deploy(users["owner"], version_without_committee())
+    v2 = service.deploy(users["owner"], version_without_chair_task())
     results = {
         r.reference: r for r in service.migrate_cases(users["owner"], v1.id, v2.id)
     }
-    assert (
-        not results[first.reference].migrated
-        and "Task_committee" in results[first.reference].reasons[0]
+    assert results[early.reference].migrated
+    assert not results[late.reference].migrated
+    assert "Task_chair_decision" in results[late.reference].reasons[0]
+    assert "has been through" in results[late.reference].reasons[0]
+    assert [m.reference for m in service.list_migrations(users["owner"], v2.id)] == [
+        early.reference
+    ]
+    # the moved case carries on to the renamed step, and both cases replay to their stored state
+    service.complete_task(
+        users["committee"],
+        only_task(service, users["committee"]).id,
+        {"decision": "scr", "attendees": "3"},
     )
-    assert results[second.reference].migrated
+    service.complete_task(
+        users["police_author"],
+        only_task(service, users["police_author"]).id,
+        {"summary": "s"},
+    )
+    assert only_task(service, users["chair"]).case_reference == early.reference
+    assert all(r.ok for r in service.verify_replays())
 
 
 def test_rolling_back_makes_an_earlier_version_current_for_new_cases(service, users):

@@ -110,7 +110,11 @@ def deliver_everything_over_smtp(s: Scenario) -> None:
         received = sorted((m.recipients[0], m.subject) for m in server.received)
         assert received == sorted((n.address, n.subject) for n in queued)
         names = [s.data["child_family_name"], s.data["child_given_name"]]
-        assert not [subject for _to, subject in received if any(name in subject for name in names)]
+        assert not [
+            subject
+            for _to, subject in received
+            if any(name in subject for name in names)
+        ]
         assert {n.status for n in s.notifications()} == {"sent"}
     finally:
         server.stop()

@@ -3,3 +3,11 @@ import { initAll } from "./vendor/govuk-frontend/govuk-frontend.min.js";
 
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 initAll();
+
+// "Print this record" buttons (hidden without JavaScript, when the browser's own Print command does it).
+document.querySelectorAll("[data-app-print]").forEach(function (button) {
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    window.print();
+  });
+});

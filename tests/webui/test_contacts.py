@@ -1,0 +1,80 @@
+"""Administrators keep the addresses of the external bodies the process notifies."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.service import WorkflowService
+from tests.webui.conftest import AuthActions
+from tests.webui.conftest import text
+
+
+def test_an_administrator_sets_the_real_address_of_a_body(
+    auth: AuthActions, service: WorkflowService, users
+) -> None:
+    auth.login("admin")
+    page = text(auth.get("/admin/contacts/"))
+    assert "national_panel" in page and "example.invalid" in page
+    response = auth.post(
+        "/admin/contacts/",
+        data={
+            "key": "ofsted",
+            "name": "Ofsted serious incidents",
+            "email": "sin@ofsted.example.org",
+        },
+    )
+    assert response.status_code == 302
+    contacts = {c.key: c for c in service.list_contacts(users["admin"])}
+    assert (contacts["ofsted"].name, contacts["ofsted"].email) == (
+        "Ofsted serious incidents",
+        "sin@ofsted.example.org",
+    )
+
+
+def test_a_wrong_address_is_shown_on_its_field_and_nothing_is_saved(
+    auth: AuthActions, service, users
+) -> None:
+    auth.login("admin")
+    response = auth.post(
+        "/admin/contacts/",
+        data={"key": "Coroner Office", "name": "", "email": "not-an-address"},
+    )
+    assert response.status_code == 400
+    page = text(response)
+    assert 'href="#email">Enter an email address like name@example.org' in page
+    assert (
+        'href="#key">Use lower-case letters' in page
+        and 'href="#name">Enter the name of the body' in page
+    )
+    assert "not-an-address" in page  # the entry is kept
+    assert "Coroner Office" not in {
+        c.key for c in service.list_contacts(users["admin"])
+    }
+
+
+@pytest.mark.parametrize("username", ["committee", "owner", "police_author"])
+def test_people_who_do_not_run_the_system_cannot_see_or_change_contacts(
+    auth: AuthActions, username: str
+) -> None:
+    auth.login(username)
+    assert auth.get("/admin/contacts/").status_code == 403
+    assert (
+        auth.post(
+            "/admin/contacts/",
+            data={"key": "dfe", "name": "x", "email": "x@example.org"},
+        ).status_code
+        == 403
+    )
+
+
+def test_auditors_see_contacts_but_cannot_change_them(auth: AuthActions) -> None:
+    auth.login("auditor")
+    page = text(auth.get("/admin/contacts/"))
+    assert "national_panel" in page and "Save the contact" not in page
+    assert (
+        auth.post(
+            "/admin/contacts/",
+            data={"key": "dfe", "name": "x", "email": "x@example.org"},
+        ).status_code
+        == 403
+    )
