@@ -30,6 +30,16 @@ def case_chain(case_id: int) -> str:
     return f"case:{case_id}"
 
 
+SYSTEM: dict[str, Any] = {"actor_id": None, "actor_name": "system"}
+
+
+def by(user: Any) -> dict[str, Any]:
+    """The actor fields of an event done by `user` (anything with id and display_name), or the system."""
+    if user is None:
+        return dict(SYSTEM)
+    return {"actor_id": user.id, "actor_name": user.display_name}
+
+
 def canonical_json(value: Any) -> str:
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str

@@ -291,8 +291,7 @@ def queue(
         session,
         type="notification_queued" if addressed else "notification_failed",
         at=now,
-        actor_id=None,
-        actor_name="system",
+        **audit.SYSTEM,
         case_id=case_id,
         data={
             "notification": row.id,

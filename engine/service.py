@@ -251,8 +251,7 @@ class WorkflowService(
                 session,
                 type="diagrams_deployed",
                 at=now,
-                actor_id=user.id,
-                actor_name=user.display_name,
+                **audit.by(user),
                 data={
                     "deployment": deployment.id,
                     "hash": bundle.content_hash,
@@ -365,8 +364,7 @@ class WorkflowService(
                 session,
                 type="case_started",
                 at=now,
-                actor_id=user.id,
-                actor_name=user.display_name,
+                **audit.by(user),
                 case_id=case.id,
                 data={
                     "reference": reference,
@@ -405,8 +403,7 @@ class WorkflowService(
                 session,
                 type="timer_fired",
                 at=now,
-                actor_id=None,
-                actor_name="system",
+                **audit.SYSTEM,
                 case_id=case.id,
                 data={"element": element, "name": name, "task_id": task_id},
             )
@@ -425,8 +422,7 @@ class WorkflowService(
                 session,
                 type="case_completed",
                 at=now,
-                actor_id=user.id if user else None,
-                actor_name=user.display_name if user else None,
+                **audit.by(user),
                 case_id=case.id,
                 data={},
             )
@@ -465,8 +461,7 @@ class WorkflowService(
                 session,
                 type="service_task_ran",
                 at=now,
-                actor_id=None,
-                actor_name="system",
+                **audit.SYSTEM,
                 case_id=case.id,
                 data={
                     "element": spec.bpmn_id,
@@ -554,8 +549,7 @@ class WorkflowService(
                 session,
                 type="task_claimed" if claim else "task_unclaimed",
                 at=now,
-                actor_id=user.id,
-                actor_name=user.display_name,
+                **audit.by(user),
                 case_id=case.id,
                 data={
                     "task_id": task_id,
@@ -606,8 +600,7 @@ class WorkflowService(
                 session,
                 type="task_completed",
                 at=now,
-                actor_id=user.id,
-                actor_name=user.display_name,
+                **audit.by(user),
                 case_id=case.id,
                 data={
                     "task_id": task_id,
@@ -672,8 +665,7 @@ class WorkflowService(
             session,
             type="timers_failed",
             at=now,
-            actor_id=None,
-            actor_name="system",
+            **audit.SYSTEM,
             case_id=case.id,
             data={"error": error, "retry_at": case.next_timer_at.isoformat()},
         )
@@ -731,8 +723,7 @@ class WorkflowService(
                 session,
                 type="message_received",
                 at=now,
-                actor_id=user.id,
-                actor_name=user.display_name,
+                **audit.by(user),
                 case_id=case.id,
                 data={"message": message, "payload": dict(payload)},
             )

@@ -109,8 +109,7 @@ class AdminMixin:
                 session,
                 type="user_created",
                 at=now,
-                actor_id=admin.id,
-                actor_name=admin.display_name,
+                **audit.by(admin),
                 data={
                     "user": user.id,
                     "username": username,
@@ -157,8 +156,7 @@ class AdminMixin:
                 session,
                 type="user_updated",
                 at=now,
-                actor_id=admin.id,
-                actor_name=admin.display_name,
+                **audit.by(admin),
                 data={
                     "user": user.id,
                     "before": before,
@@ -186,8 +184,7 @@ class AdminMixin:
                 session,
                 type="user_deactivated",
                 at=now,
-                actor_id=admin.id,
-                actor_name=admin.display_name,
+                **audit.by(admin),
                 data={"user": user.id, "username": user.username},
             )
             claimed = session.scalars(
@@ -217,8 +214,7 @@ class AdminMixin:
             session,
             type="task_unclaimed",
             at=now,
-            actor_id=admin.id,
-            actor_name=admin.display_name,
+            **audit.by(admin),
             case_id=case.id,
             data={
                 "task_id": row.id,
@@ -269,8 +265,7 @@ class AdminMixin:
                 session,
                 type="contact_saved",
                 at=now,
-                actor_id=admin.id,
-                actor_name=admin.display_name,
+                **audit.by(admin),
                 data={"key": key, "before": before, "after": [name, email]},
             )
             return ContactInfo(key, name, email)

@@ -108,8 +108,7 @@ class RecordsMixin:
                 session,
                 type="document_uploaded",
                 at=now,
-                actor_id=user.id,
-                actor_name=user.display_name,
+                **audit.by(user),
                 case_id=case.id,
                 data={
                     "document": document.id,
@@ -312,8 +311,7 @@ def _record_delivery(
             session,
             type="notification_sent",
             at=now,
-            actor_id=None,
-            actor_name="system",
+            **audit.SYSTEM,
             case_id=row.case_id,
             data={
                 "notification": row.id,
@@ -334,8 +332,7 @@ def _record_delivery(
         session,
         type="notification_failed",
         at=now,
-        actor_id=None,
-        actor_name="system",
+        **audit.SYSTEM,
         case_id=row.case_id,
         data={
             "notification": row.id,

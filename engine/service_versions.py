@@ -98,8 +98,7 @@ class VersionsMixin:
                 session,
                 type="deployment_activated",
                 at=now,
-                actor_id=user.id,
-                actor_name=user.display_name,
+                **audit.by(user),
                 data={
                     "deployment": deployment.id,
                     "hash": deployment.content_hash,
@@ -194,8 +193,7 @@ class VersionsMixin:
                 session,
                 type="case_migrated",
                 at=now,
-                actor_id=user.id,
-                actor_name=user.display_name,
+                **audit.by(user),
                 case_id=case.id,
                 data={
                     "from": source.content_hash,
@@ -335,8 +333,7 @@ class VersionsMixin:
                 session,
                 type="case_migration_undone",
                 at=now,
-                actor_id=user.id,
-                actor_name=user.display_name,
+                **audit.by(user),
                 case_id=case.id,
                 data={"back_to": back_to.content_hash, "deployment": back_to.id},
             )
