@@ -73,6 +73,7 @@ def plan() -> str:
         to=to,
         checks=svc.plan_migrations(user, to) if to else [],
         on_target=svc.deployment_cases(user, to) if to else [],
+        moved={m.reference: m for m in svc.list_migrations(user, to)} if to else {},
     )
 
 

@@ -307,6 +307,11 @@ def test_a_move_can_be_undone_until_the_case_moves_on(
         refused
     )
     assert deployment_of(service, users, ref) == v2
+    plan = text(auth.get(f"/deployments/migrations?to={v2}"))
+    assert (
+        f"/deployments/migrations/{ref}/undo" not in plan
+    )  # no button that would be refused
+    assert "Moved here; cannot be undone: the case has moved on since" in plan
 
 
 @pytest.mark.parametrize("role", ROLES)
