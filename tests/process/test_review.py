@@ -159,5 +159,20 @@ def test_a_review_not_finished_in_six_months_escalates_and_an_extension_is_agree
             ["panelchair", "health_panel", "police_panel", "reviewer", "bqam"]
         )
     }
+    confirm = "Confirm the review was completed within the extended timescale"
+    assert sorted(s.open_tasks()) == sorted([WRITE_DRAFT, confirm])
+    task = s.assert_offered(confirm, to=["bqam"])
+    assert task.due_at == end_of(
+        date(2026, 11, 30)
+    )  # the agreed date is now the deadline
+    s.move_to(end_of(date(2026, 11, 30)))
+    assert s.new_notifications() == {}
+    s.move_to(london(date(2026, 12, 1), 0, 0, 0))
+    assert s.new_notifications() == {"deadline_missed": ["bqam", "chair"]}
+    assert "the extended date" in s.escalations()[-1]
+    assert (
+        confirm in s.open_tasks()
+    )  # still to be confirmed, escalated without stopping the work
+    s.complete(confirm, as_="bqam", review_completed_on="2026-12-04")
     assert s.open_tasks() == [WRITE_DRAFT]
     s.assert_records_intact()
