@@ -412,3 +412,23 @@ def learning_register(
 
 def _next_working_day(day: date) -> date:
     return add_working_days(day, 1)
+
+
+def through(s: Scenario, last: str) -> None:
+    """Run the standard case's phases in order, up to and including the phase named `last`."""
+    phases = [
+        ("notification", notification),
+        ("information_gathering", information_gathering),
+        ("committee", committee),
+        ("chair_decides", lambda s: chair_decides(s, "yes")),
+        ("panel_setup", panel_setup),
+        ("agency_reports", agency_reports),
+        ("review", review),
+        ("approval", approval),
+        ("publication", publication),
+    ]
+    for name, phase in phases:
+        phase(s)
+        if name == last:
+            return
+    raise ValueError(f"there is no phase {last!r}")

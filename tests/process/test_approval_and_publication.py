@@ -23,13 +23,7 @@ ADVICE = "Record the National Panel's advice and decide what to publish"
 
 
 def _up_to_approval(s: Scenario) -> None:
-    journey.notification(s)
-    journey.information_gathering(s)
-    journey.committee(s)
-    journey.chair_decides(s, "yes")
-    journey.panel_setup(s)
-    journey.agency_reports(s)
-    journey.review(s)
+    journey.through(s, "review")
 
 
 def test_a_report_that_fails_legal_review_is_revised_before_the_board_sees_it(

@@ -25,12 +25,7 @@ RESUME = "Resume the parts of the review that waited"
 
 
 def _up_to_the_review(s: Scenario) -> None:
-    journey.notification(s)
-    journey.information_gathering(s)
-    journey.committee(s)
-    journey.chair_decides(s, "yes")
-    journey.panel_setup(s)
-    journey.agency_reports(s)
+    journey.through(s, "agency_reports")
 
 
 def _first_meeting_and_learning(s: Scenario) -> None:
