@@ -35,6 +35,8 @@ class ParsedBundle:
     content_hash: str
     files: Mapping[str, bytes]
     processes: Mapping[str, specs.ProcessEntry]
+    # process id -> (file name, process name), for showing a process's diagram without re-reading files
+    diagram_of: Mapping[str, tuple[str, str]]
 
 
 def content_hash(files: Mapping[str, bytes]) -> str:
@@ -100,7 +102,12 @@ def parse_bundle(
                 for f, i, n, m in spiff_problems
             ]
         )
-    return ParsedBundle(content_hash(clean), clean, processes)
+    diagram_of = {
+        p.get("id"): (name, p.get("name") or p.get("id"))
+        for name, root in bpmn_roots.items()
+        for p in root.iterfind(f"{{{BPMN_NS}}}process")
+    }
+    return ParsedBundle(content_hash(clean), clean, processes, diagram_of)
 
 
 def _checked_files(

@@ -83,7 +83,9 @@ class DeploymentFile(Base):
     deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"))
     name: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes] = mapped_column(
+        LargeBinary, deferred=True
+    )  # read with deployment_files()
     deployment: Mapped[Deployment] = relationship(back_populates="files")
 
 
@@ -228,7 +230,8 @@ class Document(Base):
     content_type: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # Loaded only when the file itself is asked for, not when documents are listed.
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

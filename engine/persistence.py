@@ -19,6 +19,7 @@ from engine.errors import NotFound
 from engine.models import AppUser
 from engine.models import CaseSequence
 from engine.models import Deployment
+from engine.models import DeploymentFile
 from engine.models import HumanTask
 from engine.models import HumanTaskRole
 from engine.models import ReviewCase
@@ -32,6 +33,14 @@ def current_deployment(session: Session) -> Deployment | None:
 
 def next_activation(session: Session) -> int:
     return (session.scalar(select(func.max(Deployment.activation))) or 0) + 1
+
+
+def deployment_files(session: Session, deployment_id: int) -> dict[str, bytes]:
+    """The files of a deployment by name, in one query."""
+    query = select(DeploymentFile.name, DeploymentFile.content).where(
+        DeploymentFile.deployment_id == deployment_id
+    )
+    return {name: content for name, content in session.execute(query)}
 
 
 def deployment_by_hash(session: Session, content_hash: str) -> Deployment | None:

@@ -289,7 +289,7 @@ class WorkflowService(
             raise NotFound(f"There is no deployment {deployment_id}.")
         bundle = self._bundles.get(deployment.content_hash)
         if bundle is None:
-            files = {f.name: f.content for f in deployment.files}
+            files = persistence.deployment_files(session, deployment.id)
             bundle = bundles.parse_bundle(files, self.functions, None)
             self._bundles.put(bundle)
         return bundle

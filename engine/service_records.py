@@ -16,7 +16,6 @@ from engine import notifications
 from engine import outbox
 from engine import persistence
 from engine import reminders
-from engine import xmlsafety
 from engine.dto import CaseDiagram
 from engine.dto import CaseSummary
 from engine.dto import DeploymentInfo
@@ -48,7 +47,6 @@ SAFE_CONTENT_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
 }
-BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 
 
 class RecordsMixin:
@@ -275,9 +273,10 @@ class RecordsMixin:
             order = [case.process_id] + [p for p in by_process if p != case.process_id]
             diagrams = []
             for process_id in order:
-                file_name, xml, name = _diagram_file(bundle.files, process_id)
-                if file_name is None:
+                if process_id not in bundle.diagram_of:
                     continue
+                file_name, name = bundle.diagram_of[process_id]
+                xml = bundle.files[file_name].decode("utf-8")
                 done, active = by_process.get(process_id, ((), ()))
                 diagrams.append(
                     CaseDiagram(
@@ -405,19 +404,6 @@ def _notification_info(row: Notification, reference: str | None) -> Notification
         row.attempts,
         row.last_error,
     )
-
-
-def _diagram_file(
-    files: dict[str, bytes], process_id: str
-) -> tuple[str | None, str, str]:
-    for name, content in sorted(files.items()):
-        if not name.endswith(".bpmn"):
-            continue
-        root = xmlsafety.parse_xml(content)
-        for process in root.iter(f"{BPMN}process"):
-            if process.get("id") == process_id:
-                return name, content.decode("utf-8"), process.get("name") or process_id
-    return None, "", process_id
 
 
 class RemindersMixin:

@@ -76,8 +76,8 @@ class VersionsMixin:
             )
             old, new = (self._deployment(session, i) for i in (old_id, new_id))
             return diffing.diff_bundles(
-                {f.name: f.content for f in old.files},
-                {f.name: f.content for f in new.files},
+                persistence.deployment_files(session, old.id),
+                persistence.deployment_files(session, new.id),
             )
 
         return self._read(query)
