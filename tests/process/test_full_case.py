@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import text
+
+from engine.replay import first_difference
 from engine.settings import SmtpSettings
 from tests.process import journey
 from tests.process.scenario import Scenario
@@ -19,6 +22,7 @@ def test_a_review_runs_from_notification_to_the_last_signed_off_action(
     scenario: Scenario,
 ):
     s = scenario
+    saved = snapshot_every_change(s)
     journey.notification(s)
     assert s.view().summary.phase == "Information gathering"
     journey.information_gathering(s)
@@ -93,6 +97,42 @@ def test_a_review_runs_from_notification_to_the_last_signed_off_action(
     ]
     deliver_everything_over_smtp(s)
     s.assert_records_intact()
+    replay_to_every_saved_point(s, saved)
+
+
+def snapshot_every_change(s: Scenario) -> list[tuple[int, str]]:
+    """(last event number, stored workflow state) after every command that changed the case."""
+    saved: list[tuple[int, str]] = []
+    write = s.service._write
+
+    def write_and_snapshot(command):  # type: ignore[no-untyped-def]
+        result = write(command)
+        with s.service.sessions.engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT id, state FROM review_case ORDER BY id LIMIT 1")
+            ).first()
+            if row is not None:
+                seq = connection.execute(
+                    text("SELECT max(seq) FROM audit_event WHERE case_id = :c"),
+                    {"c": row.id},
+                ).scalar_one()
+                if not saved or saved[-1] != (seq, row.state):
+                    saved.append((seq, row.state))
+        return result
+
+    s.service._write = write_and_snapshot  # type: ignore[method-assign]
+    return saved
+
+
+def replay_to_every_saved_point(s: Scenario, saved: list[tuple[int, str]]) -> None:
+    """Rebuilt from the events alone, the case at each saved point is exactly what was stored then."""
+    auditor = s.users["auditor"]
+    assert len(saved) > 50
+    for seq, state in saved:
+        difference = first_difference(
+            state, s.service.replayed_state(auditor, s.reference, seq)
+        )
+        assert difference is None, (seq, difference)
 
 
 def deliver_everything_over_smtp(s: Scenario) -> None:
