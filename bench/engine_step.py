@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/engine_step.py [--cases 40] [--postgres]
 
-Prints the median time to complete one user task through WorkflowService.complete_task (load, check,
+Prints the median time to complete one user task through Engine.complete_task (load, check,
 validate, run, save, task index, audit, in one transaction) against the bare SpiffWorkflow cost of the
 same step (deserialize the workflow JSON, complete the task, run engine steps, serialize), and the
 ratio; then the inbox query (tasks_for) with 10,000 open tasks in the index.
@@ -30,22 +30,24 @@ from sqlalchemy import create_engine  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from engine import Engine  # noqa: E402
+from engine import EngineSettings  # noqa: E402
+from engine import build_engine  # noqa: E402
 from engine import bundles  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402
 from engine.clock import using_clock  # noqa: E402
-from engine.db import Base  # noqa: E402
-from engine.db import Sessions  # noqa: E402
-from engine.db import make_engine  # noqa: E402
-from engine.models import HumanTask  # noqa: E402
-from engine.models import HumanTaskRole  # noqa: E402
-from engine.models import ReviewCase  # noqa: E402
+from engine.db.base import Base  # noqa: E402
+from engine.db.base import Database  # noqa: E402
+from engine.db.base import make_engine  # noqa: E402
+from engine.db.models import HumanTask  # noqa: E402
+from engine.db.models import HumanTaskRole  # noqa: E402
+from engine.db.models import ReviewCase  # noqa: E402
+from engine.process.functions import FUNCTIONS  # noqa: E402
+from engine.process.handlers import HandlerRegistry  # noqa: E402
+from engine.process.run import ScriptEngine  # noqa: E402
+from engine.process.serializer import SERIALIZER  # noqa: E402
 from engine.roles import ROLES  # noqa: E402
-from engine.runtime import ScriptEngine  # noqa: E402
-from engine.scripting import FUNCTIONS  # noqa: E402
-from engine.serializer import SERIALIZER  # noqa: E402
-from engine.service import WorkflowService  # noqa: E402
-from engine.service_tasks import HandlerRegistry  # noqa: E402
-from engine.service_tasks import RecordingHandler  # noqa: E402
+from tests.engine.helpers import RecordingHandler  # noqa: E402
 
 DIAGRAMS = ROOT / "tests" / "engine" / "diagrams"
 START = {
@@ -67,28 +69,30 @@ def mini_files() -> dict[str, bytes]:
     }
 
 
-def make_service(url: str, clock: FixedClock) -> WorkflowService:
-    engine = make_engine(url)
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
+def make_service(url: str, clock: FixedClock) -> Engine:
+    bind = make_engine(url)
+    Base.metadata.drop_all(bind)
+    Base.metadata.create_all(bind)
     handlers = HandlerRegistry()
     handlers.register("notify", RecordingHandler())
-    service = WorkflowService(Sessions(engine), clock=clock, handlers=handlers)
-    service.load_demo_users()
-    return service
-
-
-def service_step_times(service: WorkflowService, cases: int) -> list[float]:
-    owner, bqam, committee = (
-        service.user_for_cli(n) for n in ("owner", "bqam", "committee")
+    engine = build_engine(
+        EngineSettings(), clock=clock, handlers=handlers, database=Database(bind)
     )
-    service.deploy(owner, mini_files())
+    engine.directory.load_demo_users()
+    return engine
+
+
+def service_step_times(engine: Engine, cases: int) -> list[float]:
+    owner, bqam, committee = (
+        engine.accounts.by_username(n) for n in ("owner", "bqam", "committee")
+    )
+    engine.deployments.deploy(owner, mini_files())
     for _ in range(cases):
-        service.start_case(bqam, "Process_mini", START)
+        engine.cases.start(bqam, "Process_mini", START)
     times = []
-    for task in service.tasks_for(committee):
+    for task in engine.tasks.inbox(committee):
         began = time.perf_counter()
-        service.complete_task(committee, task.id, STEP)
+        engine.tasks.complete(committee, task.id, STEP)
         times.append(time.perf_counter() - began)
     return times
 
@@ -125,7 +129,7 @@ def bare_step_times(clock: FixedClock, repeats: int) -> list[float]:
 
 
 def inbox_times(
-    service: WorkflowService, open_tasks: int, repeats: int
+    engine: Engine, open_tasks: int, repeats: int
 ) -> dict[str, tuple[float, int]]:
     roles = list(ROLES)
     agencies = [
@@ -137,7 +141,7 @@ def inbox_times(
         None,
     ]
     now = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    with service.sessions.write() as session, session.begin():
+    with engine.database.write() as session, session.begin():
         deployment_id = session.execute(
             text("SELECT min(id) FROM deployment")
         ).scalar_one()
@@ -183,11 +187,11 @@ def inbox_times(
         session.execute(insert(HumanTaskRole), role_rows)
     results = {}
     for username in ("committee", "police_author", "chair"):
-        user = service.user_for_cli(username)
+        user = engine.accounts.by_username(username)
         samples = []
         for _ in range(repeats):
             began = time.perf_counter()
-            found = service.tasks_for(user)
+            found = engine.tasks.inbox(user)
             samples.append(time.perf_counter() - began)
         results[username] = (statistics.median(samples), len(found))
     return results
@@ -195,8 +199,8 @@ def inbox_times(
 
 def run(label: str, url: str, cases: int) -> None:
     clock = FixedClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
-    service = make_service(url, clock)
-    service_times = service_step_times(service, cases)
+    engine = make_service(url, clock)
+    service_times = service_step_times(engine, cases)
     bare_times = bare_step_times(clock, cases)
     service_median = statistics.median(service_times)
     bare_median = statistics.median(bare_times)
@@ -208,11 +212,11 @@ def run(label: str, url: str, cases: int) -> None:
         f"  bare SpiffWorkflow (deserialize, complete, serialize): {bare_median * 1000:7.2f} ms"
     )
     print(f"  ratio service / bare: {service_median / bare_median:.2f}")
-    for username, (median, count) in inbox_times(service, 10_000, 15).items():
+    for username, (median, count) in inbox_times(engine, 10_000, 15).items():
         print(
             f"  inbox with 10,000 open tasks, {username:>13}: {median * 1000:7.2f} ms median ({count} tasks shown)"
         )
-    service.sessions.engine.dispose()
+    engine.dispose()
 
 
 def main() -> None:

@@ -29,19 +29,19 @@ from engine_step import mini_files  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402
 
 
-def build_case(service, clock, events_wanted: int) -> str:
+def build_case(engine, clock, events_wanted: int) -> str:
     owner, bqam, committee = (
-        service.user_for_cli(n) for n in ("owner", "bqam", "committee")
+        engine.accounts.by_username(n) for n in ("owner", "bqam", "committee")
     )
-    service.deploy(owner, mini_files())
-    case = service.start_case(bqam, "Process_mini", START)
-    task = service.tasks_for(committee)[0]
-    history = service.case_history
+    engine.deployments.deploy(owner, mini_files())
+    case = engine.cases.start(bqam, "Process_mini", START)
+    task = engine.tasks.inbox(committee)[0]
+    history = engine.cases.history
     while len(history(bqam, case.reference)) < events_wanted - 4:
         clock.advance(minutes=7)
-        service.claim_task(committee, task.id)
-        service.unclaim_task(committee, task.id)
-    service.complete_task(committee, task.id, {"decision": "no_scr", "attendees": "4"})
+        engine.tasks.claim(committee, task.id)
+        engine.tasks.release(committee, task.id)
+    engine.tasks.complete(committee, task.id, {"decision": "no_scr", "attendees": "4"})
     return case.reference
 
 
@@ -62,22 +62,22 @@ def main() -> None:
     for wanted in (50, 200, 800):
         clock = FixedClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
         with tempfile.TemporaryDirectory() as folder:
-            service = make_service(f"sqlite:///{folder}/replay.sqlite3", clock)
-            reference = build_case(service, clock, wanted)
-            auditor = service.user_for_cli("auditor")
-            events = len(service.case_history(auditor, reference))
-            chain = service.case_chain_name(reference)
-            replay = timed(functools.partial(service.verify_replays, reference))
-            verify = timed(functools.partial(service.verify_audit, chain))
+            engine = make_service(f"sqlite:///{folder}/replay.sqlite3", clock)
+            reference = build_case(engine, clock, wanted)
+            auditor = engine.accounts.by_username("auditor")
+            events = len(engine.cases.history(auditor, reference))
+            chain = engine.audit.chain_name(reference)
+            replay = timed(functools.partial(engine.audit.verify_replays, reference))
+            verify = timed(functools.partial(engine.audit.verify_chain, chain))
             assert (
-                service.verify_replays(reference)[0].ok
-                and service.verify_audit(chain).ok
+                engine.audit.verify_replays(reference)[0].ok
+                and engine.audit.verify_chain(chain).ok
             )
             per_event.append(replay / events)
             print(
                 f"{events:>7} {replay * 1000:>10.1f} {verify * 1000:>16.1f} {replay / events * 1e6:>16.1f}"
             )
-            service.sessions.engine.dispose()
+            engine.dispose()
     print(
         f"growth of the per-event cost from the smallest to the largest case: {per_event[-1] / per_event[0]:.2f}x "
         "(1.0 = linear)"

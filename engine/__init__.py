@@ -1,13 +1,20 @@
-"""SCR Workflow engine: diagrams in, cases run, everything recorded. See `build_service`."""
+"""SCR Workflow engine: diagrams in, cases run, everything recorded.
+
+The public API: `build_engine(settings)` gives an `Engine` whose attributes are its services
+(`engine.tasks.complete(...)`, `engine.cases.page(...)`); `can(user, "deploy")` answers a permission
+question by name; everything returned is a frozen value from engine.dto; errors are engine.errors.
+"""
 
 from __future__ import annotations
 
+from engine.access import can
+from engine.bootstrap import build_engine
 from engine.clock import Clock
 from engine.clock import FixedClock
 from engine.clock import SystemClock
-from engine.diffing import Change
 from engine.dto import AuditEntry
 from engine.dto import CaseDiagram
+from engine.dto import CasePage
 from engine.dto import CaseSummary
 from engine.dto import CaseView
 from engine.dto import ChainReport
@@ -20,6 +27,7 @@ from engine.dto import Option
 from engine.dto import StartForm
 from engine.dto import TaskForm
 from engine.dto import TaskSummary
+from engine.dto import Upload
 from engine.dto import UserInfo
 from engine.errors import ConcurrentUpdate
 from engine.errors import DiagramInvalid
@@ -32,54 +40,59 @@ from engine.errors import NotSignedIn
 from engine.errors import TaskAlreadyCompleted
 from engine.errors import TaskNotReady
 from engine.errors import WorkflowFailed
-from engine.service import WorkflowService
-from engine.service_audit import Deadline
-from engine.service_audit import ReplayReport
-from engine.service_audit import ReplayView
-from engine.service_audit import TimelineEntry
-from engine.service_versions import MigrationCheck
-from engine.service_versions import MigrationRefused
+from engine.process.diff import Change
+from engine.services.audit import Deadline
+from engine.services.audit import ReplayReport
+from engine.services.audit import ReplayView
+from engine.services.audit import export_csv
+from engine.services.engine import Engine
+from engine.services.migrations import MigrationCheck
+from engine.services.migrations import MigrationRefused
+from engine.services.timeline import TimelineEntry
 from engine.settings import EngineSettings
-from engine.settings import build_service
 
 __all__ = [
     "AuditEntry",
     "CaseDiagram",
-    "Change",
-    "Deadline",
-    "MigrationCheck",
-    "MigrationRefused",
-    "ReplayReport",
-    "ReplayView",
-    "TimelineEntry",
-    "ContactInfo",
-    "DocumentInfo",
-    "NotificationInfo",
-    "Option",
-    "WorkflowService",
+    "CasePage",
     "CaseSummary",
     "CaseView",
     "ChainReport",
+    "Change",
     "Clock",
     "ConcurrentUpdate",
+    "ContactInfo",
+    "Deadline",
     "DeploymentInfo",
     "DiagramInvalid",
     "DiagramProblem",
+    "DocumentInfo",
+    "Engine",
     "EngineError",
     "EngineSettings",
     "FieldSpec",
     "FixedClock",
     "FormInvalid",
+    "MigrationCheck",
+    "MigrationRefused",
     "NotFound",
     "NotPermitted",
     "NotSignedIn",
+    "NotificationInfo",
+    "Option",
+    "ReplayReport",
+    "ReplayView",
     "StartForm",
     "SystemClock",
     "TaskAlreadyCompleted",
     "TaskForm",
     "TaskNotReady",
     "TaskSummary",
+    "TimelineEntry",
+    "Upload",
     "UserInfo",
     "WorkflowFailed",
-    "build_service",
+    "build_engine",
+    "can",
+    "export_csv",
 ]

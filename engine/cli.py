@@ -6,12 +6,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from engine.bootstrap import build_engine
 from engine.errors import DiagramInvalid
 from engine.errors import EngineError
+from engine.services.engine import Engine
 from engine.settings import EngineSettings
-from engine.settings import build_service
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,20 +92,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace, settings: EngineSettings) -> int:
     if args.command == "db":
-        from engine.migrate import upgrade
+        from engine.db.schema import upgrade
 
         upgrade(settings.database_url)
-        build_service(settings).ensure_reference_data()
+        build_engine(settings).directory.ensure_reference_data()
         print(f"database is up to date: {settings.database_url}")
         return 0
-    service = build_service(settings)
+    engine = build_engine(settings)
     if args.command == "demo":
-        print(f"demo users added: {service.load_demo_users()}")
+        print(f"demo users added: {engine.directory.load_demo_users()}")
         return 0
     if args.command == "deploy":
         files = read_bundle(args.folder)
-        actor = service.user_for_cli(args.username)
-        info = service.deploy(actor, files, args.note)
+        actor = engine.accounts.by_username(args.username)
+        info = engine.deployments.deploy(actor, files, args.note)
         state = (
             "deployed"
             if info.created
@@ -116,12 +116,14 @@ def _run(args: argparse.Namespace, settings: EngineSettings) -> int:
         )
         return 0
     if args.command in ("deployments", "diff", "migrate", "rollback"):
-        return _versions(args, service)
+        return _versions(args, engine)
     if args.command == "tick":
-        print(f"cases moved on by timers: {service.fire_due_timers()}")
-        print(f"reminders and overdue notices queued: {service.queue_reminders()}")
+        print(f"cases moved on by timers: {engine.timers.fire_due()}")
+        print(
+            f"reminders and overdue notices queued: {engine.notifications.queue_reminders()}"
+        )
     if args.command in ("tick", "send"):
-        counts = service.deliver_notifications()
+        counts = engine.notifications.deliver()
         print(
             "messages sent: {sent}, to retry: {retried}, failed: {failed}".format(
                 **counts
@@ -129,14 +131,14 @@ def _run(args: argparse.Namespace, settings: EngineSettings) -> int:
         )
         return 0
     if args.command == "audit":
-        return _verify(service, args.reference)
+        return _verify(engine, args.reference)
     raise AssertionError(args.command)
 
 
-def _verify(service: Any, reference: str | None) -> int:
+def _verify(engine: Engine, reference: str | None) -> int:
     """Hash chains first, then a replay of every case; exit 1 at the first thing wrong."""
-    chain = service.case_chain_name(reference) if reference else None
-    report = service.verify_audit(chain)
+    chain = engine.audit.chain_name(reference) if reference else None
+    report = engine.audit.verify_chain(chain)
     if not report.ok:
         print(
             f"AUDIT TRAIL BROKEN at {report.first_bad_event}: {report.problem}",
@@ -144,7 +146,7 @@ def _verify(service: Any, reference: str | None) -> int:
         )
         return 1
     print(f"audit trail intact: {report.events_checked} events checked")
-    replays = service.verify_replays(reference)
+    replays = engine.audit.verify_replays(reference)
     broken = [r for r in replays if not r.ok]
     for bad in broken:
         print(f"REPLAY DIFFERS for {bad.reference}: {bad.problem}", file=sys.stderr)
@@ -154,33 +156,31 @@ def _verify(service: Any, reference: str | None) -> int:
     return 0
 
 
-def _versions(args: argparse.Namespace, service: Any) -> int:
-    actor = service.user_for_cli(getattr(args, "username", None) or "owner")
+def _versions(args: argparse.Namespace, engine: Engine) -> int:
+    actor = engine.accounts.by_username(getattr(args, "username", None) or "owner")
     if args.command == "deployments":
-        for info in service.list_deployments(actor):
+        for info in engine.deployments.index(actor):
             mark = "*" if info.current else " "
             print(
                 f"{mark} {info.id:>4} {info.content_hash[:12]} {info.deployed_at:%Y-%m-%d %H:%M} {info.note}"
             )
         return 0
     if args.command == "diff":
-        for change in service.diff_deployments(actor, args.old, args.new):
+        for change in engine.deployments.diff(actor, args.old, args.new):
             print(
                 f"{change.process_id} {change.element_id} [{change.kind}] {change.description}"
             )
         return 0
     if args.command == "rollback":
-        info = service.activate_deployment(actor, args.deployment, args.note)
+        info = engine.deployments.activate(actor, args.deployment, args.note)
         print(f"new cases now start on deployment {info.id} {info.content_hash[:12]}")
         return 0
     if not args.apply:
-        checks = service.plan_migrations(
-            actor, args.target, args.source, args.reference
-        )
+        checks = engine.migrations.plan(actor, args.target, args.source, args.reference)
     elif args.reference:
-        checks = [service.migrate_case(actor, args.reference, args.target)]
+        checks = [engine.migrations.migrate_case(actor, args.reference, args.target)]
     else:
-        checks = service.migrate_cases(actor, args.source, args.target)
+        checks = engine.migrations.migrate_cases(actor, args.source, args.target)
     for check in checks:
         verdict = (
             "moved"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -115,7 +114,6 @@ class CaseView:
     data: dict[str, Any]
     done_elements: tuple[str, ...]
     active_elements: tuple[str, ...]
-    waiting_timers: tuple[tuple[str, str], ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,3 +195,37 @@ class ContactInfo:
     key: str
     name: str
     email: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadyTask:
+    """A user task the workflow offers now, as the task index stores it."""
+
+    id: str
+    element_id: str
+    name: str
+    phase: str | None
+    roles: tuple[str, ...]
+    assignee: str | None
+    agency: str | None
+    due_at: datetime | None
+    ready_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CasePage:
+    """Everything the case page shows, read at one moment."""
+
+    case: CaseView
+    diagrams: tuple[CaseDiagram, ...]
+    documents: tuple[DocumentInfo, ...]
+    notifications: tuple[NotificationInfo, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file chosen in a form, as the web layer hands it to the engine."""
+
+    filename: str
+    content: bytes
+    content_type: str | None = None

@@ -22,4 +22,3 @@ ROLES: dict[str, str] = {
 }
 BOARD_WIDE = frozenset({"bqam", "independent_chair", "auditor", "admin"})
 READ_ONLY = frozenset({"auditor"})
-AGENCY_SCOPED = frozenset({"agency_author", "agency_manager", "panel_member"})

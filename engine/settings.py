@@ -1,16 +1,9 @@
-"""Engine settings and the one place the service is assembled."""
+"""Engine settings, read from SCR_* environment variables."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from engine.clock import Clock
-    from engine.service import WorkflowService
-    from engine.service_tasks import HandlerRegistry
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/scr.sqlite3"
 
@@ -29,7 +22,6 @@ class SmtpSettings:
 @dataclass(frozen=True)
 class EngineSettings:
     database_url: str = DEFAULT_DATABASE_URL
-    bpmn_dir: Path = Path("bpmn")
     smtp: SmtpSettings = SmtpSettings()
 
     @classmethod
@@ -46,32 +38,5 @@ class EngineSettings:
         )
         return cls(
             database_url=env.get("SCR_DATABASE_URL", DEFAULT_DATABASE_URL),
-            bpmn_dir=Path(env.get("SCR_BPMN_DIR", "bpmn")),
             smtp=smtp,
         )
-
-
-def build_service(
-    settings: EngineSettings,
-    clock: Clock | None = None,
-    handlers: HandlerRegistry | None = None,
-) -> WorkflowService:
-    """The engine's service over the settings' database (which must be migrated).
-
-    The `notify` service-task handler is registered unless `handlers` already has one.
-    """
-    from engine.db import Sessions
-    from engine.db import make_engine
-    from engine.notifications import NotifyHandler
-    from engine.service import WorkflowService
-    from engine.service_tasks import HandlerRegistry
-
-    if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
-            parents=True, exist_ok=True
-        )
-    sessions = Sessions(make_engine(settings.database_url))
-    handlers = handlers or HandlerRegistry()
-    if handlers.get("notify") is None:
-        handlers.register("notify", NotifyHandler(sessions))
-    return WorkflowService(sessions, clock=clock, handlers=handlers, smtp=settings.smtp)

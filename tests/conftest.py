@@ -1,4 +1,4 @@
-"""Fixtures: a fresh database per test on SQLite and PostgreSQL, a fixed clock, the service, demo users."""
+"""Fixtures: a fresh database per test on SQLite and PostgreSQL, a fixed clock, the engine, demo users."""
 
 from __future__ import annotations
 
@@ -9,19 +9,21 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import create_engine
 from sqlalchemy import text
 
-from engine import models  # noqa: F401  (registers the tables)
+from engine import Engine
+from engine import EngineSettings
+from engine import build_engine
 from engine.clock import FixedClock
-from engine.db import Base
-from engine.db import Sessions
-from engine.db import make_engine
+from engine.db import models  # noqa: F401  (registers the tables)
+from engine.db.base import Base
+from engine.db.base import Database
+from engine.db.base import make_engine
 from engine.dto import UserInfo
-from engine.service import WorkflowService
-from engine.service_tasks import HandlerRegistry
-from engine.service_tasks import RecordingHandler
+from engine.process.handlers import HandlerRegistry
+from tests.engine.helpers import RecordingHandler
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get(
@@ -33,7 +35,7 @@ PG_DATABASE = f"scr_test_{os.getpid()}"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def _postgres_engine() -> tuple[Engine | None, str]:
+def _postgres_engine() -> tuple[SqlEngine | None, str]:
     """An engine on a test database, created if missing; or None and why PostgreSQL is not available."""
     try:
         admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
@@ -53,7 +55,7 @@ def _postgres_engine() -> tuple[Engine | None, str]:
 
 
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[tuple[Engine | None, str]]:
+def postgres() -> Iterator[tuple[SqlEngine | None, str]]:
     engine, reason = _postgres_engine()
     yield engine, reason
     if engine is not None:
@@ -68,8 +70,10 @@ def postgres() -> Iterator[tuple[Engine | None, str]]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_engine(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres: tuple[Engine | None, str]
-) -> Iterator[Engine]:
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    postgres: tuple[SqlEngine | None, str],
+) -> Iterator[SqlEngine]:
     """A fresh, empty schema on each database the suite runs against."""
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'scr.sqlite3'}")
@@ -92,26 +96,45 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def notify() -> RecordingHandler:
-    return RecordingHandler()
+def handlers() -> HandlerRegistry:
+    """Service-task handlers; the engine adds the real notify handler unless a test registers its own."""
+    return HandlerRegistry()
 
 
 @pytest.fixture
-def service(
-    db_engine: Engine, clock: FixedClock, notify: RecordingHandler
-) -> WorkflowService:
-    handlers = HandlerRegistry()
-    handlers.register("notify", notify)
-    svc = WorkflowService(Sessions(db_engine), clock=clock, handlers=handlers)
-    svc.load_demo_users()
-    return svc
+def notify(handlers: HandlerRegistry) -> RecordingHandler:
+    """Record notify service calls instead of queueing messages (for engine tests on the mini diagram)."""
+    recorder = RecordingHandler()
+    handlers.register("notify", recorder)
+    return recorder
 
 
 @pytest.fixture
-def users(service: WorkflowService) -> dict[str, UserInfo]:
-    from engine.demo import DEMO_USERS
+def engine_settings() -> EngineSettings:
+    """Settings of the test's engine (a module that sends mail overrides this with its SMTP port)."""
+    return EngineSettings()
 
-    return {name: service.user_for_cli(name) for name, *_ in DEMO_USERS}
+
+@pytest.fixture
+def engine(
+    db_engine: SqlEngine,
+    clock: FixedClock,
+    handlers: HandlerRegistry,
+    engine_settings: EngineSettings,
+) -> Engine:
+    """The one way tests build the engine: on the test's database and clock, with demo users."""
+    built = build_engine(
+        engine_settings, clock=clock, handlers=handlers, database=Database(db_engine)
+    )
+    built.directory.load_demo_users()
+    return built
+
+
+@pytest.fixture
+def users(engine: Engine) -> dict[str, UserInfo]:
+    from engine.db.demo import DEMO_USERS
+
+    return {name: engine.accounts.by_username(name) for name, *_ in DEMO_USERS}
 
 
 def read_folder(folder: Path) -> dict[str, bytes]:

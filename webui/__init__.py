@@ -14,20 +14,17 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engine import EngineSettings
-from engine import build_service
+from engine import build_engine
 from webui import admin
 from webui import audit
 from webui import auth
 from webui import cases
-from webui import contacts
 from webui import deployments
-from webui import documents
 from webui import errors
 from webui import filters
 from webui import messages
 from webui import security
 from webui import tasks
-from webui import versions
 from webui.config import DEFAULTS
 from webui.extensions import csrf
 from webui.extensions import login_manager
@@ -46,7 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
-    app.extensions["scr"] = app.config.get("SERVICE") or build_service(
+    app.extensions["scr"] = app.config.get("ENGINE") or build_engine(
         EngineSettings(database_url=app.config["DATABASE_URL"])
     )
 
@@ -59,11 +56,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         auth,
         tasks,
         cases,
-        documents,
         deployments,
-        versions,
         admin,
-        contacts,
         messages,
         audit,
     ):

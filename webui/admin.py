@@ -13,10 +13,10 @@ from werkzeug.wrappers import Response
 from engine import FieldSpec
 from engine import FormInvalid
 from engine import NotFound
+from engine import Option
 from engine import UserInfo
-from engine.dto import Option
 from webui.extensions import actor
-from webui.extensions import service
+from webui.extensions import engine
 from webui.forms import posted
 from webui.forms import shown_values
 
@@ -28,7 +28,7 @@ def users() -> str:
     """Everybody with an account, active or not."""
     return render_template(
         "admin/users.html",
-        users=service().list_users(actor()),
+        users=engine().directory.users(actor()),
     )
 
 
@@ -36,11 +36,11 @@ def users() -> str:
 def new_user() -> str | Response | tuple[str, int]:
     fields = user_fields(new=True)
     if request.method == "GET":
-        service().list_users(actor())  # the same permission check as saving
+        engine().directory.users(actor())  # the same permission check as saving
         return _user_page(fields, None, {}, {})
     values = posted(request.form)
     try:
-        user = service().create_user(actor(), **user_arguments(fields, values))
+        user = engine().directory.create_user(actor(), **user_arguments(fields, values))
     except FormInvalid as err:
         return _user_page(fields, None, values, err.errors), 400
     flash(f"{user.display_name} can now sign in as {user.username}.", "success")
@@ -54,7 +54,7 @@ def edit_user(user_id: int) -> str | Response | tuple[str, int]:
         return _user_page(fields, user, _current_values(user), {})
     values = posted(request.form)
     try:
-        saved = service().update_user(
+        saved = engine().directory.update_user(
             actor(), user_id, **user_arguments(fields, values)
         )
     except FormInvalid as err:
@@ -66,7 +66,7 @@ def edit_user(user_id: int) -> str | Response | tuple[str, int]:
 @bp.post("/users/<int:user_id>/deactivate")
 def deactivate(user_id: int) -> Response:
     """Close the account; its claimed tasks go back to their roles."""
-    user = service().deactivate_user(actor(), user_id)
+    user = engine().directory.deactivate_user(actor(), user_id)
     flash(
         f"{user.display_name} can no longer sign in; their claimed tasks were released.",
         "success",
@@ -76,8 +76,8 @@ def deactivate(user_id: int) -> Response:
 
 def user_fields(new: bool) -> tuple[FieldSpec, ...]:
     """The user form, described the way the engine describes diagram forms."""
-    roles = tuple(Option(k, name) for k, name in service().list_roles())
-    agencies = tuple(Option(k, name) for k, name in service().list_agencies())
+    roles = tuple(Option(k, name) for k, name in engine().directory.roles())
+    agencies = tuple(Option(k, name) for k, name in engine().directory.agencies())
     fields = [
         FieldSpec("username", "User name", "string", required=True),
         FieldSpec("display_name", "Full name", "string", required=True),
@@ -126,7 +126,7 @@ def user_arguments(fields: tuple[FieldSpec, ...], values: dict) -> dict:
 
 
 def _get_user(user_id: int) -> UserInfo:
-    for user in service().list_users(actor()):
+    for user in engine().directory.users(actor()):
         if user.id == user_id:
             return user
     raise NotFound(f"There is no user {user_id}.")
@@ -149,5 +149,51 @@ def _user_page(
         fields=fields,
         user=user,
         values=shown_values(fields, values),
+        errors=errors,
+    )
+
+
+CONTACT_FIELDS = (
+    FieldSpec(
+        "key",
+        "Key used in the diagrams",
+        "string",
+        required=True,
+        hint="Lower-case letters, digits and underscores; recipients name it as contact:<key>",
+    ),
+    FieldSpec("name", "Name", "string", required=True),
+    FieldSpec("email", "Email address", "string", required=True),
+)
+
+
+@bp.get("/contacts/")
+def contacts() -> str:
+    """Every contact with its address; notifications use the address when they are sent."""
+    return _contacts_page({}, {})
+
+
+@bp.post("/contacts/")
+def save_contact() -> Response | tuple[str, int]:
+    """Add a contact, or change the name and address of one (the key stays)."""
+    values = {k: str(v) for k, v in posted(request.form).items()}
+    try:
+        contact = engine().directory.save_contact(
+            actor(),
+            values.get("key", ""),
+            values.get("name", ""),
+            values.get("email", ""),
+        )
+    except FormInvalid as err:
+        return _contacts_page(values, err.errors), 400
+    flash(f"{contact.name} will be sent notifications at {contact.email}.", "success")
+    return redirect(url_for("admin.contacts"))
+
+
+def _contacts_page(values: dict[str, str], errors: dict[str, str]) -> str:
+    return render_template(
+        "admin/contacts.html",
+        contacts=engine().directory.contacts(actor()),
+        fields=CONTACT_FIELDS,
+        values=values,
         errors=errors,
     )

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from engine import NotFound
 from webui.extensions import actor
-from webui.extensions import service
+from webui.extensions import engine
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 DEADLINE_STATES = ("met", "missed", "open", "overdue", "cancelled")
@@ -27,16 +27,16 @@ DEADLINE_STATES = ("met", "missed", "open", "overdue", "cancelled")
 @bp.get("/")
 def index() -> str:
     """The cases I may audit, and whether the whole audit record is intact."""
-    cases = service().list_cases(actor())
+    cases = engine().cases.index(actor())
     return render_template(
-        "audit/index.html", cases=cases, chain=service().verify_audit()
+        "audit/index.html", cases=cases, chain=engine().audit.verify_chain()
     )
 
 
 @bp.get("/cases/<reference>")
 def timeline(reference: str) -> str:
     """The case's record in plain language, with whether its hash chain and its replay hold."""
-    entries = service().case_timeline(actor(), reference)
+    entries = engine().timeline.of_case(actor(), reference)
     return render_template(
         "audit/timeline.html",
         reference=reference,
@@ -48,9 +48,9 @@ def timeline(reference: str) -> str:
 @bp.get("/cases/<reference>/steps/<int(min=1):seq>")
 def step(reference: str, seq: int) -> str:
     """The case as it was right after event `seq`: its diagrams marked, and what was entered."""
-    svc, user = service(), actor()
-    replayed = svc.replay_case(user, reference, seq)
-    entries = svc.case_timeline(user, reference)
+    scr, user = engine(), actor()
+    replayed = scr.audit.replay(user, reference, seq)
+    entries = scr.timeline.of_case(user, reference)
     at = [e.seq for e in entries].index(seq)
     return render_template(
         "audit/step.html",
@@ -60,7 +60,7 @@ def step(reference: str, seq: int) -> str:
         previous=entries[at - 1] if at > 0 else None,
         following=entries[at + 1] if at + 1 < len(entries) else None,
         last_seq=entries[-1].seq,
-        diagrams=svc.case_diagrams(user, reference),
+        diagrams=scr.cases.diagrams(user, reference),
     )
 
 
@@ -79,7 +79,7 @@ def case_timeliness(reference: str) -> str:
 @bp.get("/cases/<reference>/record.json")
 def export_json(reference: str) -> Response:
     """The whole record as JSON: the case, every event with its hash, the deadlines."""
-    record = service().export_case(actor(), reference)
+    record = engine().audit.export(actor(), reference)
     body = json.dumps(record, ensure_ascii=False, indent=2, default=str)
     return download(body, "application/json", f"{reference}.json")
 
@@ -87,21 +87,21 @@ def export_json(reference: str) -> Response:
 @bp.get("/cases/<reference>/record.csv")
 def export_csv(reference: str) -> Response:
     """Every event of the case as CSV, one row each, hashes included."""
-    body = service().export_case_csv(actor(), reference)
+    body = engine().audit.export_csv(actor(), reference)
     return download(body, "text/csv", f"{reference}.csv")
 
 
 @bp.get("/cases/<reference>/print")
 def printable(reference: str) -> str:
     """The timeline, decisions and deadlines on one page, to print or save as PDF."""
-    svc, user = service(), actor()
-    entries = svc.case_timeline(user, reference)
+    scr, user = engine(), actor()
+    entries = scr.timeline.of_case(user, reference)
     return render_template(
         "audit/print.html",
-        case=svc.get_case(user, reference),
+        case=scr.cases.view(user, reference),
         entries=entries,
-        deadlines=svc.timeliness(user, reference),
-        printed_at=svc.clock.now(),
+        deadlines=scr.audit.timeliness(user, reference),
+        printed_at=scr.clock.now(),
         **integrity(reference),
     )
 
@@ -111,12 +111,12 @@ def integrity(reference: str) -> dict[str, Any]:
 
     Call it only after a service method that checked the user may see the case.
     """
-    svc = service()
-    replays = svc.verify_replays(reference)
+    scr = engine()
+    replays = scr.audit.verify_replays(reference)
     if not replays:
         raise NotFound(f"There is no case {reference}.")
     return {
-        "chain": svc.verify_audit(svc.case_chain_name(reference)),
+        "chain": scr.audit.verify_chain(scr.audit.chain_name(reference)),
         "replay": replays[0],
     }
 
@@ -124,7 +124,7 @@ def integrity(reference: str) -> dict[str, Any]:
 def timeliness_page(reference: str | None) -> str:
     """The deadlines table, filtered by the states ticked (none ticked: all)."""
     chosen = [s for s in request.args.getlist("state") if s in DEADLINE_STATES]
-    deadlines = service().timeliness(actor(), reference)
+    deadlines = engine().audit.timeliness(actor(), reference)
     return render_template(
         "audit/timeliness.html",
         reference=reference,

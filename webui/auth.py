@@ -17,8 +17,8 @@ from werkzeug.wrappers import Response
 
 from engine import NotSignedIn
 from webui.extensions import Person
+from webui.extensions import engine
 from webui.extensions import login_manager
-from webui.extensions import service
 
 bp = Blueprint("auth", __name__)
 
@@ -26,7 +26,7 @@ bp = Blueprint("auth", __name__)
 @login_manager.user_loader
 def load_user(user_id: str) -> Person | None:
     """The signed-in person, or None if the account was deactivated since."""
-    info = service().get_user(int(user_id)) if user_id.isdigit() else None
+    info = engine().accounts.find(int(user_id)) if user_id.isdigit() else None
     return Person(info) if info else None
 
 
@@ -41,7 +41,7 @@ def sign_in() -> str | Response | tuple[str, int]:
     errors = _missing(username, password)
     if not errors:
         try:
-            info = service().sign_in(username, password)
+            info = engine().accounts.sign_in(username, password)
         except NotSignedIn as err:
             errors = {"username": str(err)}
         else:

@@ -17,7 +17,6 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
     "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
     # A task is "due soon" when it is due within this many days.
-    "DUE_SOON_DAYS": 3,
     "SERVICE_NAME": "SCR Workflow",
     "ORGANISATION_NAME": "Local Safeguarding Children Board",
 }

@@ -1,8 +1,6 @@
-"""The app's extensions and the two things every view needs: the engine's service and the acting user."""
+"""The app's extensions and the two things every view needs: the engine and the acting user."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_login import LoginManager
@@ -10,10 +8,9 @@ from flask_login import UserMixin
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
+from engine import Engine
 from engine import UserInfo
-
-if TYPE_CHECKING:
-    from engine.service import WorkflowService
+from engine import can
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.sign_in"
@@ -44,28 +41,13 @@ class Person(UserMixin):
     def roles(self) -> frozenset[str]:
         return self.info.roles
 
-    @property
-    def read_only(self) -> bool:
-        """Auditors change nothing, so their pages show no buttons (the engine refuses anyway)."""
-        return self.info.is_auditor
-
-    def may_see(self, page: str) -> bool:
-        """Whether to show a link or form; display only, the engine decides what is allowed."""
-        return bool(self.info.roles & NAVIGATION_ROLES.get(page, frozenset()))
+    def can(self, permission: str) -> bool:
+        """Whether to show a link, button or form: the engine's rule of that name (it enforces it too)."""
+        return can(self.info, permission)
 
 
-# Which roles see which links and forms. Display only: the engine enforces the same rules.
-NAVIGATION_ROLES = {
-    "deployments": frozenset({"process_owner", "admin", "auditor", "bqam"}),
-    "deploy": frozenset({"process_owner", "admin"}),
-    "users": frozenset({"admin", "auditor"}),
-    "contacts": frozenset({"admin", "auditor", "bqam"}),
-    "audit": frozenset({"auditor", "bqam", "independent_chair", "admin"}),
-}
-
-
-def service() -> WorkflowService:
-    """The engine's service, built once by `create_app`."""
+def engine() -> Engine:
+    """The engine, built once by `create_app`."""
     return current_app.extensions["scr"]
 
 

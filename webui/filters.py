@@ -5,16 +5,14 @@ from __future__ import annotations
 import re
 from datetime import date
 from datetime import datetime
-from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from flask import current_app
 from flask import g
 
 from engine import CaseView
-from webui.extensions import service
+from webui.extensions import engine
 
 LONDON = ZoneInfo("Europe/London")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -31,7 +29,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(file_size)
     app.add_template_filter(role_names)
     app.add_template_filter(agency_name)
-    app.add_template_global(due_tag)
     app.add_template_filter(key_dates)
     app.add_template_filter(case_details)
     app.add_template_filter(involved)
@@ -68,18 +65,6 @@ def timestamp(value: datetime) -> str:
     return f"{value.astimezone(LONDON):%-d %B %Y %H:%M}"
 
 
-def due_tag(due_at: datetime | None) -> dict[str, str] | None:
-    """An "Overdue" or "Due soon" tag for a due date, by the engine's clock; None when neither."""
-    if due_at is None:
-        return None
-    now = service().clock.now()
-    if due_at < now:
-        return {"text": "Overdue", "colour": "red"}
-    if due_at - now <= timedelta(days=current_app.config["DUE_SOON_DAYS"]):
-        return {"text": "Due soon", "colour": "yellow"}
-    return None
-
-
 def humanise(key: str) -> str:
     """child_ref → Child ref: a plain label for a data key that has none."""
     text = key.replace("_", " ").strip()
@@ -96,7 +81,7 @@ def file_size(size: int) -> str:
 
 def role_names(keys: Any) -> str:
     """Role keys as the names people know them by, joined with commas."""
-    names = dict(service().list_roles())
+    names = dict(engine().directory.roles())
     return ", ".join(names.get(k, k) for k in sorted(keys))
 
 
@@ -105,7 +90,7 @@ def agency_name(key: str | None) -> str:
     if not key:
         return ""
     if "agency_names" not in g:
-        g.agency_names = dict(service().list_agencies())
+        g.agency_names = dict(engine().directory.agencies())
     return g.agency_names.get(key, humanise(key))
 
 

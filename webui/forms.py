@@ -1,4 +1,4 @@
-"""Between HTML forms and the engine: flatten what was posted, show values back, upload file fields.
+"""Between HTML forms and the engine: flatten what was posted, show values back, hand over files.
 
 The engine validates and coerces; these functions only move values between the two shapes.
 """
@@ -13,8 +13,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.datastructures import MultiDict
 
 from engine import FieldSpec
-from webui.extensions import actor
-from webui.extensions import service
+from engine import Upload
 
 TRUE_WORDS = {"true", "yes", "on", "1"}
 FALSE_WORDS = {"false", "no", "off", "0"}
@@ -70,33 +69,10 @@ def _yes_no(value: Any) -> str:
     return ""
 
 
-def upload_file_fields(
-    reference: str,
-    task_id: str | None,
-    fields: Iterable[FieldSpec],
-    files: MultiDict[str, FileStorage],
-    values: dict[str, Any],
-) -> dict[str, str]:
-    """Upload each chosen file of a file field; its document id becomes the field's value.
-
-    Returns errors by field id (the engine's reasons, e.g. a file too large or of a refused type).
-    """
-    errors = {}
-    for field in fields:
-        upload = files.get(field.id)
-        if field.type != "file" or upload is None or not upload.filename:
-            continue
-        try:
-            document = service().upload_document(
-                actor(),
-                reference,
-                upload.filename,
-                upload.read(),
-                upload.mimetype,
-                task_id=task_id,
-            )
-        except ValueError as err:
-            errors[field.id] = str(err)
-        else:
-            values[field.id] = str(document.id)
-    return errors
+def uploads(files: MultiDict[str, FileStorage]) -> dict[str, Upload]:
+    """The files chosen in a form, by field name; the engine checks and stores them with the step."""
+    return {
+        name: Upload(chosen.filename, chosen.read(), chosen.mimetype)
+        for name, chosen in files.items()
+        if chosen is not None and chosen.filename
+    }

@@ -6,7 +6,7 @@ from flask import Blueprint
 from flask import render_template
 
 from webui.extensions import actor
-from webui.extensions import service
+from webui.extensions import engine
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
 
@@ -15,5 +15,5 @@ bp = Blueprint("messages", __name__, url_prefix="/messages")
 def index() -> str:
     """My messages, newest first."""
     return render_template(
-        "messages/index.html", messages=service().my_messages(actor())
+        "messages/index.html", messages=engine().notifications.mine(actor())
     )

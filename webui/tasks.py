@@ -14,10 +14,10 @@ from engine import FormInvalid
 from engine import TaskForm
 from webui.auth import safe_next
 from webui.extensions import actor
-from webui.extensions import service
+from webui.extensions import engine
 from webui.forms import posted
 from webui.forms import shown_values
-from webui.forms import upload_file_fields
+from webui.forms import uploads
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -25,34 +25,30 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 @bp.get("/")
 def index() -> str:
     """The tasks assigned to me and those offered to my roles, soonest due first."""
-    tasks = service().tasks_for(actor())
+    tasks = engine().tasks.inbox(actor())
     return render_template(
         "tasks/index.html",
         mine=[t for t in tasks if t.assignee is not None],
         offered=[t for t in tasks if t.assignee is None],
-        start_forms=service().start_forms(actor()),
+        start_forms=engine().cases.start_forms(actor()),
     )
 
 
 @bp.get("/<task_id>")
 def show(task_id: str) -> str:
     """The task's form, generated from the diagram, with the case context."""
-    form = service().open_task(actor(), task_id)
+    form = engine().tasks.open(actor(), task_id)
     return task_page(form, form.values, {})
 
 
 @bp.post("/<task_id>")
 def submit(task_id: str) -> Response | tuple[str, int]:
     """Complete the task with the entries; on errors show the form again with them kept."""
-    form = service().open_task(actor(), task_id)
+    form = engine().tasks.open(actor(), task_id)
     values = posted(request.form)
     reference = form.task.case_reference
     try:
-        if errors := upload_file_fields(
-            reference, task_id, form.fields, request.files, values
-        ):
-            raise FormInvalid(errors, values)
-        service().complete_task(actor(), task_id, values)
+        engine().tasks.complete(actor(), task_id, values, uploads(request.files))
     except FormInvalid as err:
         return task_page(form, err.submitted, err.errors), 400
     flash(f"You completed “{form.task.name}” for case {reference}.", "success")
@@ -62,7 +58,7 @@ def submit(task_id: str) -> Response | tuple[str, int]:
 @bp.post("/<task_id>/claim")
 def claim(task_id: str) -> Response:
     """Take the task, so nobody else works on it at the same time."""
-    task = service().claim_task(actor(), task_id)
+    task = engine().tasks.claim(actor(), task_id)
     flash(f"You claimed “{task.name}”. Release it if you cannot do it.", "success")
     return redirect(safe_next(request.form.get("next")) or url_for("tasks.index"))
 
@@ -70,7 +66,7 @@ def claim(task_id: str) -> Response:
 @bp.post("/<task_id>/release")
 def release(task_id: str) -> Response:
     """Give the task back to everyone who holds its roles."""
-    task = service().unclaim_task(actor(), task_id)
+    task = engine().tasks.release(actor(), task_id)
     flash(f"You released “{task.name}”; it is offered to its roles again.", "success")
     return redirect(safe_next(request.form.get("next")) or url_for("tasks.index"))
 
@@ -82,9 +78,9 @@ def task_page(form: TaskForm, values: dict, errors: dict[str, str]) -> str:
         **values,
         **{f.id: form.values.get(f.id) for f in form.fields if f.readonly},
     }
-    case = service().get_case(actor(), reference)
+    case = engine().cases.view(actor(), reference)
     uploads = any(f.type == "file" for f in form.fields)
-    documents = service().list_documents(actor(), reference) if uploads else []
+    documents = engine().documents.of_case(actor(), reference) if uploads else []
     return render_template(
         "tasks/task.html",
         form=form,

@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 from playwright.sync_api import expect
 
-from engine.demo import DEMO_PASSWORD
+from engine.db.demo import DEMO_PASSWORD
 
 _axe = Axe()
 

@@ -14,17 +14,17 @@ from werkzeug.serving import make_server
 
 from engine import EngineSettings
 from engine import FixedClock
-from engine import build_service
+from engine import build_engine
 from webui import create_app
 
 
 def main(argv: list[str]) -> None:
     database, now = argv
-    service = build_service(
+    engine = build_engine(
         EngineSettings(database_url=f"sqlite:///{database}"),
         clock=FixedClock(datetime.fromisoformat(now)),
     )
-    app = create_app({"SERVICE": service, "SECRET_KEY": secrets.token_hex(16)})
+    app = create_app({"SERVICE": engine, "SECRET_KEY": secrets.token_hex(16)})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     print(server.server_port, flush=True)
     server.serve_forever()

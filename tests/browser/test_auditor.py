@@ -25,9 +25,9 @@ from playwright.sync_api import expect
 
 from engine import EngineSettings
 from engine import FixedClock
-from engine import build_service
+from engine import build_engine
 from engine.cli import read_bundle
-from engine.demo import DEMO_USERS
+from engine.db.demo import DEMO_USERS
 from tests.browser.people import serious_violations
 from tests.browser.people import sign_in
 from tests.conftest import ROOT
@@ -72,11 +72,11 @@ def running(database: Path, now: datetime) -> Iterator[str]:
 def late_case(database: Path) -> str:
     """A review whose Ofsted decision came two days late; the Committee is being arranged."""
     clock = FixedClock(START)
-    service = build_service(
+    engine = build_engine(
         EngineSettings(database_url=f"sqlite:///{database}"), clock=clock
     )
-    users = {name: service.user_for_cli(name) for name, *_ in DEMO_USERS}
-    case = Scenario(service, users, clock)
+    users = {name: engine.accounts.by_username(name) for name, *_ in DEMO_USERS}
+    case = Scenario(engine, users, clock)
     reference = case.start(**STANDARD_START).reference
     case.move_to(DECIDED_AT)
     case.complete(
@@ -87,7 +87,7 @@ def late_case(database: Path) -> str:
         as_="secretariat",
         committee_meeting_on="2026-03-23",
     )
-    service.sessions.engine.dispose()
+    engine.dispose()
     return reference
 
 

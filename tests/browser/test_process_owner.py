@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from engine import EngineSettings
 from engine import FixedClock
-from engine import build_service
+from engine import build_engine
 from tests.browser.people import open_task
 from tests.browser.people import serious_violations
 from tests.browser.people import sign_in
@@ -42,12 +42,12 @@ def case_reference(
     folder = tmp_path_factory.mktemp("versions")
     database = folder / "scr.sqlite3"
     build_database(database, diagram_files())
-    service = build_service(
+    engine = build_engine(
         EngineSettings(database_url=f"sqlite:///{database}"), clock=FixedClock(START)
     )
-    bqam = service.user_for_cli("bqam")
-    reference = service.start_case(bqam, "Process_mini", GOOD_START).reference
-    service.sessions.engine.dispose()
+    bqam = engine.accounts.by_username("bqam")
+    reference = engine.cases.start(bqam, "Process_mini", GOOD_START).reference
+    engine.dispose()
     with running(database, START) as address:
         yield address, reference
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+from engine import Engine
 from engine.dto import CaseSummary
 from engine.dto import TaskSummary
 from engine.dto import UserInfo
-from engine.service import WorkflowService
+from engine.process.handlers import ServiceCall
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 
@@ -30,15 +33,28 @@ GOOD_START = {
 
 
 def start_mini(
-    service: WorkflowService, users: dict[str, UserInfo], **changes: object
+    engine: Engine, users: dict[str, UserInfo], **changes: object
 ) -> CaseSummary:
-    service.deploy(users["owner"], mini_files())
-    return service.start_case(users["bqam"], "Process_mini", {**GOOD_START, **changes})
+    engine.deployments.deploy(users["owner"], mini_files())
+    return engine.cases.start(users["bqam"], "Process_mini", {**GOOD_START, **changes})
 
 
-def only_task(
-    service: WorkflowService, user: UserInfo, name: str | None = None
-) -> TaskSummary:
-    tasks = [t for t in service.tasks_for(user) if name is None or t.name == name]
+def only_task(engine: Engine, user: UserInfo, name: str | None = None) -> TaskSummary:
+    tasks = [t for t in engine.tasks.inbox(user) if name is None or t.name == name]
     assert len(tasks) == 1, [t.name for t in tasks]
     return tasks[0]
+
+
+class RecordingHandler:
+    """Keeps every call in memory: for tests and for diagrams tried out before a real handler exists."""
+
+    def __init__(self, result: dict[str, Any] | None = None) -> None:
+        self.calls: list[ServiceCall] = []
+        self.result = result
+
+    def run(self, call: ServiceCall) -> dict[str, Any] | None:
+        self.calls.append(call)
+        return self.result
+
+    def check(self, params: Mapping[str, Any], files: Mapping[str, bytes]) -> list[str]:
+        return []

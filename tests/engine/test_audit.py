@@ -13,40 +13,40 @@ from tests.engine.helpers import start_mini
 
 
 @pytest.fixture
-def finished_case(service, users):
-    case = start_mini(service, users, agencies=["police"])
-    service.complete_task(
+def finished_case(engine, users):
+    case = start_mini(engine, users, agencies=["police"])
+    engine.tasks.complete(
         users["committee"],
-        only_task(service, users["committee"]).id,
+        only_task(engine, users["committee"]).id,
         {"decision": "scr", "attendees": "3"},
     )
-    service.complete_task(
+    engine.tasks.complete(
         users["police_author"],
-        only_task(service, users["police_author"]).id,
+        only_task(engine, users["police_author"]).id,
         {"summary": "Two call-outs."},
     )
     return case
 
 
-def _sql(service, statement, **params):
-    with service.sessions.engine.begin() as connection:
+def _sql(engine, statement, **params):
+    with engine.database.bind.begin() as connection:
         return connection.execute(text(statement), params)
 
 
-def _event_id(service, reference, event_type):
+def _event_id(engine, reference, event_type):
     case_id = _sql(
-        service, "SELECT id FROM review_case WHERE reference = :r", r=reference
+        engine, "SELECT id FROM review_case WHERE reference = :r", r=reference
     ).scalar_one()
     return _sql(
-        service,
+        engine,
         "SELECT id FROM audit_event WHERE case_id = :c AND type = :t ORDER BY seq LIMIT 1",
         c=case_id,
         t=event_type,
     ).scalar_one()
 
 
-def test_every_step_is_recorded_with_actor_time_and_data(service, users, finished_case):
-    events = service.case_history(users["auditor"], finished_case.reference)
+def test_every_step_is_recorded_with_actor_time_and_data(engine, users, finished_case):
+    events = engine.cases.history(users["auditor"], finished_case.reference)
     assert [(e.type, e.actor) for e in events] == [
         ("case_started", "Beatrice Quinn"),
         ("service_task_ran", "system"),
@@ -55,17 +55,17 @@ def test_every_step_is_recorded_with_actor_time_and_data(service, users, finishe
     ]
     assert events[3].data["data"] == {"summary": "Two call-outs."}
     assert events[0].data["data"]["child_ref"] == "AB1234"
-    assert service.verify_audit().ok
+    assert engine.audit.verify_chain().ok
 
 
-def test_an_edited_payload_is_detected_and_named(service, users, finished_case):
-    row = _event_id(service, finished_case.reference, "task_completed")
+def test_an_edited_payload_is_detected_and_named(engine, users, finished_case):
+    row = _event_id(engine, finished_case.reference, "task_completed")
     _sql(
-        service,
+        engine,
         "UPDATE audit_event SET data = replace(data, 'scr', 'no_scr') WHERE id = :i",
         i=row,
     )
-    report = service.verify_audit()
+    report = engine.audit.verify_chain()
     assert (
         not report.ok
         and "#3 task_completed" in report.first_bad_event
@@ -73,10 +73,10 @@ def test_an_edited_payload_is_detected_and_named(service, users, finished_case):
     )
 
 
-def test_a_deleted_event_is_detected(service, users, finished_case):
-    row = _event_id(service, finished_case.reference, "service_task_ran")
-    _sql(service, "DELETE FROM audit_event WHERE id = :i", i=row)
-    report = service.verify_audit()
+def test_a_deleted_event_is_detected(engine, users, finished_case):
+    row = _event_id(engine, finished_case.reference, "service_task_ran")
+    _sql(engine, "DELETE FROM audit_event WHERE id = :i", i=row)
+    report = engine.audit.verify_chain()
     assert (
         not report.ok
         and "#3 task_completed" in report.first_bad_event
@@ -84,62 +84,62 @@ def test_a_deleted_event_is_detected(service, users, finished_case):
     )
 
 
-def test_a_deleted_last_event_is_detected(service, users, finished_case):
+def test_a_deleted_last_event_is_detected(engine, users, finished_case):
     case_id = _sql(
-        service,
+        engine,
         "SELECT id FROM review_case WHERE reference = :r",
         r=finished_case.reference,
     ).scalar_one()
-    _sql(service, "DELETE FROM audit_event WHERE case_id = :c AND seq = 4", c=case_id)
-    report = service.verify_audit()
+    _sql(engine, "DELETE FROM audit_event WHERE case_id = :c AND seq = 4", c=case_id)
+    report = engine.audit.verify_chain()
     assert not report.ok and "events after it were deleted" in report.problem
 
 
-def test_two_reordered_events_are_detected(service, users, finished_case):
+def test_two_reordered_events_are_detected(engine, users, finished_case):
     case_id = _sql(
-        service,
+        engine,
         "SELECT id FROM review_case WHERE reference = :r",
         r=finished_case.reference,
     ).scalar_one()
     _sql(
-        service,
+        engine,
         "UPDATE audit_event SET seq = -1 WHERE case_id = :c AND seq = 3",
         c=case_id,
     )
     _sql(
-        service,
+        engine,
         "UPDATE audit_event SET seq = 3 WHERE case_id = :c AND seq = 4",
         c=case_id,
     )
     _sql(
-        service,
+        engine,
         "UPDATE audit_event SET seq = 4 WHERE case_id = :c AND seq = -1",
         c=case_id,
     )
-    report = service.verify_audit()
+    report = engine.audit.verify_chain()
     assert not report.ok and "#3 task_completed" in report.first_bad_event
 
 
-def test_an_inserted_event_is_detected(service, users, finished_case):
+def test_an_inserted_event_is_detected(engine, users, finished_case):
     case_id = _sql(
-        service,
+        engine,
         "SELECT id FROM review_case WHERE reference = :r",
         r=finished_case.reference,
     ).scalar_one()
     _sql(
-        service,
+        engine,
         "INSERT INTO audit_event (chain, seq, case_id, type, actor_id, actor_name, at, data, prev_hash, hash) "
         "SELECT chain, 5, case_id, 'task_completed', actor_id, 'Mallory', at, '{}', hash, hash FROM audit_event WHERE case_id = :c AND seq = 4",
         c=case_id,
     )
-    report = service.verify_audit()
+    report = engine.audit.verify_chain()
     assert not report.ok and "#5 task_completed" in report.first_bad_event
 
 
 def test_scr_audit_verify_exits_non_zero_naming_the_event(
-    service, users, finished_case, monkeypatch
+    engine, users, finished_case, monkeypatch
 ):
-    url = service.sessions.engine.url.render_as_string(hide_password=False)
+    url = engine.database.bind.url.render_as_string(hide_password=False)
     env = {"SCR_DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
     ok = subprocess.run(
         [sys.executable, "-m", "engine.cli", "audit", "verify"],
@@ -148,9 +148,9 @@ def test_scr_audit_verify_exits_non_zero_naming_the_event(
         text=True,
     )
     assert ok.returncode == 0 and "audit trail intact" in ok.stdout
-    row = _event_id(service, finished_case.reference, "case_started")
+    row = _event_id(engine, finished_case.reference, "case_started")
     _sql(
-        service,
+        engine,
         "UPDATE audit_event SET actor_name = 'Someone Else' WHERE id = :i",
         i=row,
     )

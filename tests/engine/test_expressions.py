@@ -8,12 +8,12 @@ from datetime import datetime
 
 import pytest
 
-from engine import expressions
-from engine import feel
-from engine import workdays
 from engine.clock import FixedClock
 from engine.clock import using_clock
-from engine.scripting import FUNCTIONS
+from engine.process import expressions
+from engine.process import feel
+from engine.process import workdays
+from engine.process.functions import FUNCTIONS
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engine import forms
 from engine.dto import FieldSpec
 from engine.dto import Option
+from engine.process import forms
 
 NAME = FieldSpec(
     id="child_ref",

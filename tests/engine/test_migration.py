@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from engine import MigrationRefused
 from engine.errors import NotPermitted
-from engine.service_versions import MigrationRefused
 from tests.engine.helpers import GOOD_START
 from tests.engine.helpers import mini_files
 from tests.engine.helpers import only_task
@@ -45,12 +45,12 @@ def version_without_committee() -> dict[str, bytes]:
     return files
 
 
-def test_the_diff_lists_a_changed_form_field_and_a_changed_timer(service, users):
-    v1 = service.deploy(users["owner"], mini_files())
-    v2 = service.deploy(users["owner"], version_2())
+def test_the_diff_lists_a_changed_form_field_and_a_changed_timer(engine, users):
+    v1 = engine.deployments.deploy(users["owner"], mini_files())
+    v2 = engine.deployments.deploy(users["owner"], version_2())
     changes = {
         (c.element_id, c.kind): c.description
-        for c in service.diff_deployments(users["owner"], v1.id, v2.id)
+        for c in engine.deployments.diff(users["owner"], v1.id, v2.id)
     }
     assert changes[("Task_committee", "renamed")] == (
         "renamed from “Decide whether the criteria are met” to “Recommend whether to hold an SCR”"
@@ -61,96 +61,96 @@ def test_the_diff_lists_a_changed_form_field_and_a_changed_timer(service, users)
 
 
 def test_a_safe_migration_moves_a_case_mid_flight_and_the_next_form_comes_from_version_2(
-    service, users, clock
+    engine, users, clock
 ):
-    case = start_mini(service, users)
-    task = only_task(service, users["committee"])
-    service.claim_task(users["committee"], task.id)
-    due_before = only_task(service, users["committee"]).due_at
-    v2 = service.deploy(users["owner"], version_2())
+    case = start_mini(engine, users)
+    task = only_task(engine, users["committee"])
+    engine.tasks.claim(users["committee"], task.id)
+    due_before = only_task(engine, users["committee"]).due_at
+    v2 = engine.deployments.deploy(users["owner"], version_2())
     clock.advance(days=2)
-    [plan] = service.plan_migrations(users["owner"], v2.id)
+    [plan] = engine.migrations.plan(users["owner"], v2.id)
     assert (
         plan.possible
         and plan.reference == case.reference
         and any("Task_committee" in c for c in plan.changes)
     )
-    moved = service.migrate_case(users["owner"], case.reference, v2.id)
+    moved = engine.migrations.migrate_case(users["owner"], case.reference, v2.id)
     assert moved.migrated
-    after = only_task(service, users["committee"])
+    after = only_task(engine, users["committee"])
     assert (after.id, after.name, after.assignee, after.due_at) == (
         task.id,
         "Recommend whether to hold an SCR",
         "Carol Mitchell",
         due_before,
     )
-    form = service.open_task(users["committee"], after.id)
+    form = engine.tasks.open(users["committee"], after.id)
     assert (
         next(f for f in form.fields if f.id == "minutes").label
         == "Minutes of the meeting"
     )
     with pytest.raises(Exception, match="Minutes of the meeting"):
-        service.complete_task(
+        engine.tasks.complete(
             users["committee"], after.id, {"decision": "scr", "attendees": "3"}
         )
     assert (
-        service.get_case(users["bqam"], case.reference).summary.deployment_hash
+        engine.cases.view(users["bqam"], case.reference).summary.deployment_hash
         == v2.content_hash
     )
     assert "case_migrated" in [
-        e.type for e in service.case_history(users["auditor"], case.reference)
+        e.type for e in engine.cases.history(users["auditor"], case.reference)
     ]
-    service.complete_task(
+    engine.tasks.complete(
         users["committee"],
         after.id,
         {"decision": "no_scr", "attendees": "3", "minutes": "Agreed."},
     )
-    [replayed] = service.verify_replays(case.reference)
+    [replayed] = engine.audit.verify_replays(case.reference)
     assert replayed.ok, replayed.problem
 
 
-def test_an_unsafe_migration_is_refused_with_the_reason(service, users):
-    case = start_mini(service, users)
-    v2 = service.deploy(users["owner"], version_without_committee())
-    [plan] = service.plan_migrations(users["owner"], v2.id)
+def test_an_unsafe_migration_is_refused_with_the_reason(engine, users):
+    case = start_mini(engine, users)
+    v2 = engine.deployments.deploy(users["owner"], version_without_committee())
+    [plan] = engine.migrations.plan(users["owner"], v2.id)
     assert not plan.possible
     assert plan.reasons == (
         "the active step “Decide whether the criteria are met” (Task_committee) "
         "does not exist in the new version of Process_mini",
     )
     with pytest.raises(MigrationRefused):
-        service.migrate_case(users["owner"], case.reference, v2.id)
+        engine.migrations.migrate_case(users["owner"], case.reference, v2.id)
     assert (
-        only_task(service, users["committee"]).name
+        only_task(engine, users["committee"]).name
         == "Decide whether the criteria are met"
     )
 
 
-def test_a_migration_can_be_undone_until_the_case_moves_on(service, users):
-    case = start_mini(service, users)
-    v1_hash = service.get_case(users["bqam"], case.reference).summary.deployment_hash
-    v2 = service.deploy(users["owner"], version_2())
-    service.migrate_case(users["owner"], case.reference, v2.id)
-    service.undo_migration(users["owner"], case.reference)
+def test_a_migration_can_be_undone_until_the_case_moves_on(engine, users):
+    case = start_mini(engine, users)
+    v1_hash = engine.cases.view(users["bqam"], case.reference).summary.deployment_hash
+    v2 = engine.deployments.deploy(users["owner"], version_2())
+    engine.migrations.migrate_case(users["owner"], case.reference, v2.id)
+    engine.migrations.undo(users["owner"], case.reference)
     assert (
-        service.get_case(users["bqam"], case.reference).summary.deployment_hash
+        engine.cases.view(users["bqam"], case.reference).summary.deployment_hash
         == v1_hash
     )
     assert (
-        only_task(service, users["committee"]).name
+        only_task(engine, users["committee"]).name
         == "Decide whether the criteria are met"
     )
-    assert service.verify_replays(case.reference)[0].ok
-    service.migrate_case(users["owner"], case.reference, v2.id)
-    task = only_task(service, users["committee"])
-    service.complete_task(
+    assert engine.audit.verify_replays(case.reference)[0].ok
+    engine.migrations.migrate_case(users["owner"], case.reference, v2.id)
+    task = only_task(engine, users["committee"])
+    engine.tasks.complete(
         users["committee"],
         task.id,
         {"decision": "scr", "attendees": "3", "minutes": "m"},
     )
     with pytest.raises(NotPermitted, match="moved on"):
-        service.undo_migration(users["owner"], case.reference)
-    assert service.verify_replays(case.reference)[0].ok
+        engine.migrations.undo(users["owner"], case.reference)
+    assert engine.audit.verify_replays(case.reference)[0].ok
 
 
 def version_without_chair_task() -> dict[str, bytes]:
@@ -165,64 +165,65 @@ def version_without_chair_task() -> dict[str, bytes]:
 
 
 def test_migrating_a_whole_deployment_moves_the_safe_cases_and_reports_the_rest(
-    service, users
+    engine, users
 ):
     """A case that has not reached the renamed step moves; one that went through it keeps its version."""
-    early = start_mini(service, users, agencies=["police"])
-    late = service.start_case(
+    early = start_mini(engine, users, agencies=["police"])
+    late = engine.cases.start(
         users["bqam"], "Process_mini", {**GOOD_START, "agencies": ["police"]}
     )
     for task in [
         t
-        for t in service.tasks_for(users["committee"])
+        for t in engine.tasks.inbox(users["committee"])
         if t.case_reference == late.reference
     ]:
-        service.complete_task(
+        engine.tasks.complete(
             users["committee"], task.id, {"decision": "scr", "attendees": "3"}
         )
-    service.complete_task(
+    engine.tasks.complete(
         users["police_author"],
-        only_task(service, users["police_author"]).id,
+        only_task(engine, users["police_author"]).id,
         {"summary": "s"},
     )
-    service.complete_task(
-        users["chair"], only_task(service, users["chair"]).id, {"chair_decision": "yes"}
+    engine.tasks.complete(
+        users["chair"], only_task(engine, users["chair"]).id, {"chair_decision": "yes"}
     )
-    v1 = service.list_deployments(users["owner"])[0]
-    v2 = service.deploy(users["owner"], version_without_chair_task())
+    v1 = engine.deployments.index(users["owner"])[0]
+    v2 = engine.deployments.deploy(users["owner"], version_without_chair_task())
     results = {
-        r.reference: r for r in service.migrate_cases(users["owner"], v1.id, v2.id)
+        r.reference: r
+        for r in engine.migrations.migrate_cases(users["owner"], v1.id, v2.id)
     }
     assert results[early.reference].migrated
     assert not results[late.reference].migrated
     assert "Task_chair_decision" in results[late.reference].reasons[0]
     assert "has been through" in results[late.reference].reasons[0]
-    assert [m.reference for m in service.list_migrations(users["owner"], v2.id)] == [
+    assert [m.reference for m in engine.migrations.pending(users["owner"], v2.id)] == [
         early.reference
     ]
     # the moved case carries on to the renamed step, and both cases replay to their stored state
-    service.complete_task(
+    engine.tasks.complete(
         users["committee"],
-        only_task(service, users["committee"]).id,
+        only_task(engine, users["committee"]).id,
         {"decision": "scr", "attendees": "3"},
     )
-    service.complete_task(
+    engine.tasks.complete(
         users["police_author"],
-        only_task(service, users["police_author"]).id,
+        only_task(engine, users["police_author"]).id,
         {"summary": "s"},
     )
-    assert only_task(service, users["chair"]).case_reference == early.reference
-    assert all(r.ok for r in service.verify_replays())
+    assert only_task(engine, users["chair"]).case_reference == early.reference
+    assert all(r.ok for r in engine.audit.verify_replays())
 
 
-def test_rolling_back_makes_an_earlier_version_current_for_new_cases(service, users):
-    v1 = service.deploy(users["owner"], mini_files())
-    v2 = service.deploy(users["owner"], version_2())
-    service.activate_deployment(users["owner"], v1.id, "v2 confused the committee")
-    case = service.start_case(users["bqam"], "Process_mini", GOOD_START)
+def test_rolling_back_makes_an_earlier_version_current_for_new_cases(engine, users):
+    v1 = engine.deployments.deploy(users["owner"], mini_files())
+    v2 = engine.deployments.deploy(users["owner"], version_2())
+    engine.deployments.activate(users["owner"], v1.id, "v2 confused the committee")
+    case = engine.cases.start(users["bqam"], "Process_mini", GOOD_START)
     assert case.deployment_hash == v1.content_hash
-    assert [d.id for d in service.list_deployments(users["owner"]) if d.current] == [
+    assert [d.id for d in engine.deployments.index(users["owner"]) if d.current] == [
         v1.id
     ]
     with pytest.raises(NotPermitted):
-        service.activate_deployment(users["committee"], v2.id)
+        engine.deployments.activate(users["committee"], v2.id)

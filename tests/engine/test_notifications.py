@@ -8,11 +8,9 @@ from datetime import datetime
 
 import pytest
 
-from engine.db import Sessions
+from engine import EngineSettings
 from engine.errors import DiagramInvalid
-from engine.notifications import NotifyHandler
-from engine.service import WorkflowService
-from engine.service_tasks import HandlerRegistry
+from engine.process.handlers import HandlerRegistry
 from engine.settings import SmtpSettings
 from tests.engine.helpers import DIAGRAMS
 from tests.engine.helpers import GOOD_START
@@ -39,33 +37,31 @@ def smtp():
 
 
 @pytest.fixture
-def mailer(db_engine, clock, smtp, service) -> WorkflowService:
-    """The service with the real notify handler, sending to the test's SMTP server."""
-    sessions = Sessions(db_engine)
-    handlers = HandlerRegistry()
-    handlers.register("notify", NotifyHandler(sessions))
-    return WorkflowService(
-        sessions,
-        clock=clock,
-        handlers=handlers,
-        smtp=SmtpSettings(port=smtp.port, timeout=3),
-    )
+def handlers() -> HandlerRegistry:
+    """The real notify handler (the engine adds it to an empty registry)."""
+    return HandlerRegistry()
 
 
-def start(mailer, users):
-    mailer.deploy(users["owner"], bundle())
-    return mailer.start_case(users["bqam"], "Process_mini", GOOD_START)
+@pytest.fixture
+def engine_settings(smtp) -> EngineSettings:
+    """The engine sends to the test's SMTP server."""
+    return EngineSettings(smtp=SmtpSettings(port=smtp.port, timeout=3))
 
 
-def test_the_notification_arrives_rendered_from_case_data(mailer, users, smtp):
-    case = start(mailer, users)
-    [queued] = mailer.case_notifications(users["bqam"], case.reference)
+def start(engine, users):
+    engine.deployments.deploy(users["owner"], bundle())
+    return engine.cases.start(users["bqam"], "Process_mini", GOOD_START)
+
+
+def test_the_notification_arrives_rendered_from_case_data(engine, users, smtp):
+    case = start(engine, users)
+    [queued] = engine.notifications.of_case(users["bqam"], case.reference)
     assert (queued.status, queued.recipient) == (
         "queued",
         "Irene Chalmers (Independent Chair of the Board)",
     )
     assert smtp.received == []  # nothing is sent inside the workflow step
-    assert mailer.deliver_notifications() == {"sent": 1, "retried": 0, "failed": 0}
+    assert engine.notifications.deliver() == {"sent": 1, "retried": 0, "failed": 0}
     [mail] = smtp.received
     assert mail.recipients == ["chair@scr.example.org"]
     assert mail.subject == f"{case.reference}: serious incident notified"
@@ -73,21 +69,23 @@ def test_the_notification_arrives_rendered_from_case_data(mailer, users, smtp):
         "Child's anonymised reference: AB1234" in mail.body
         and "Agencies involved: police, community_health" in mail.body
     )
-    [sent] = mailer.case_notifications(users["chair"], case.reference)
+    [sent] = engine.notifications.of_case(users["chair"], case.reference)
     assert sent.status == "sent" and sent.sent_at is not None
-    assert [m.subject for m in mailer.my_messages(users["chair"])] == [mail.subject]
-    types = [e.type for e in mailer.case_history(users["auditor"], case.reference)]
+    assert [m.subject for m in engine.notifications.mine(users["chair"])] == [
+        mail.subject
+    ]
+    types = [e.type for e in engine.cases.history(users["auditor"], case.reference)]
     assert "notification_queued" in types and "notification_sent" in types
-    assert mailer.deliver_notifications() == {"sent": 0, "retried": 0, "failed": 0}
+    assert engine.notifications.deliver() == {"sent": 0, "retried": 0, "failed": 0}
 
 
 def test_a_mail_server_that_is_down_is_retried_and_the_message_delivered_once(
-    mailer, users, smtp, clock
+    engine, users, smtp, clock
 ):
-    case = start(mailer, users)
+    case = start(engine, users)
     smtp.stop()
-    assert mailer.deliver_notifications() == {"sent": 0, "retried": 1, "failed": 0}
-    [waiting] = mailer.case_notifications(users["bqam"], case.reference)
+    assert engine.notifications.deliver() == {"sent": 0, "retried": 1, "failed": 0}
+    [waiting] = engine.notifications.of_case(users["bqam"], case.reference)
     assert (
         waiting.status == "queued"
         and waiting.attempts == 1
@@ -95,21 +93,21 @@ def test_a_mail_server_that_is_down_is_retried_and_the_message_delivered_once(
     )
     smtp.start()
     assert (
-        mailer.deliver_notifications()["sent"] == 0
+        engine.notifications.deliver()["sent"] == 0
     )  # not before the back-off has passed
     clock.advance(minutes=1)
-    assert mailer.deliver_notifications() == {"sent": 1, "retried": 0, "failed": 0}
+    assert engine.notifications.deliver() == {"sent": 1, "retried": 0, "failed": 0}
     clock.advance(hours=1)
-    mailer.deliver_notifications()
+    engine.notifications.deliver()
     assert len(smtp.received) == 1
 
 
-def test_two_workers_never_send_a_message_twice(mailer, users, smtp):
+def test_two_workers_never_send_a_message_twice(engine, users, smtp):
     for _ in range(3):
-        start(mailer, users)
+        start(engine, users)
     results = []
     threads = [
-        threading.Thread(target=lambda: results.append(mailer.deliver_notifications()))
+        threading.Thread(target=lambda: results.append(engine.notifications.deliver()))
         for _ in range(2)
     ]
     for thread in threads:
@@ -121,40 +119,40 @@ def test_two_workers_never_send_a_message_twice(mailer, users, smtp):
 
 
 def test_a_message_that_keeps_failing_ends_failed_and_the_manager_is_told(
-    mailer, users, smtp, clock
+    engine, users, smtp, clock
 ):
-    case = start(mailer, users)
+    case = start(engine, users)
     smtp.stop()
     for _ in range(6):
-        mailer.deliver_notifications()
+        engine.notifications.deliver()
         clock.advance(hours=7)
     statuses = {
         n.template: n.status
-        for n in mailer.case_notifications(users["bqam"], case.reference)
+        for n in engine.notifications.of_case(users["bqam"], case.reference)
     }
     assert statuses == {"incident_notified": "failed", "notification_failed": "queued"}
-    assert [n.subject for n in mailer.failed_notifications(users["bqam"])][0].endswith(
+    assert [n.subject for n in engine.notifications.failed(users["bqam"])][0].endswith(
         "serious incident notified"
     )
     smtp.start()
     clock.advance(hours=7)
-    mailer.deliver_notifications()
+    engine.notifications.deliver()
     [alert] = smtp.received
     assert (
         alert.recipients == ["bqam@scr.example.org"]
         and "could not be delivered" in alert.subject
     )
     assert "notification_failed" in [
-        e.type for e in mailer.case_history(users["auditor"], case.reference)
+        e.type for e in engine.cases.history(users["auditor"], case.reference)
     ]
 
 
 def test_a_template_that_does_not_render_is_refused_at_deploy_with_file_and_line(
-    mailer, users
+    engine, users
 ):
     broken = b"Subject: {{ case_reference }}\n\nLine one\n{% if child_ref %}\nno end\n"
     with pytest.raises(DiagramInvalid) as caught:
-        mailer.deploy(
+        engine.deployments.deploy(
             users["owner"], bundle(**{"templates/incident_notified.txt": broken})
         )
     [problem] = caught.value.problems
@@ -163,25 +161,25 @@ def test_a_template_that_does_not_render_is_refused_at_deploy_with_file_and_line
     ) and "Task_notify_chair" in str(problem)
 
 
-def test_missing_templates_and_unknown_recipients_are_refused_at_deploy(mailer, users):
+def test_missing_templates_and_unknown_recipients_are_refused_at_deploy(engine, users):
     files = bundle()
     del files["templates/deadline_missed.txt"]
     files["mini.bpmn"] = files["mini.bpmn"].replace(
         b"role:independent_chair", b"contact:the_press, role:king"
     )
     with pytest.raises(DiagramInvalid) as caught:
-        mailer.deploy(users["owner"], files)
+        engine.deployments.deploy(users["owner"], files)
     found = " | ".join(str(p) for p in caught.value.problems)
     assert "template 'deadline_missed' is not in the deployment" in found
     assert "unknown contact 'the_press'" in found and "unknown role 'king'" in found
 
 
 def test_reminders_come_two_working_days_before_the_due_date_and_overdue_notices_after(
-    mailer, users, smtp, clock
+    engine, users, smtp, clock
 ):
     reminder = b'Subject: {{ case_reference }}: "{{ task_name }}" is due on {{ due_date }}\n\nPlease complete it.\n'
     overdue = b'Subject: {{ case_reference }}: "{{ task_name }}" is overdue\n\nIt was due on {{ due_date }}.\n'
-    mailer.deploy(
+    engine.deployments.deploy(
         users["owner"],
         bundle(
             **{
@@ -193,20 +191,20 @@ def test_reminders_come_two_working_days_before_the_due_date_and_overdue_notices
     clock.set(
         datetime(2026, 4, 2, 10, 0, tzinfo=UTC)
     )  # due Monday 13 April (Easter in between)
-    mailer.start_case(users["bqam"], "Process_mini", GOOD_START)
-    assert only_task(mailer, users["committee"]).due_at == datetime(
+    engine.cases.start(users["bqam"], "Process_mini", GOOD_START)
+    assert only_task(engine, users["committee"]).due_at == datetime(
         2026, 4, 13, 22, 59, 59, tzinfo=UTC
     )
     clock.set(datetime(2026, 4, 8, 22, 0, tzinfo=UTC))  # Wednesday evening: too early
-    assert mailer.queue_reminders() == 0
+    assert engine.notifications.queue_reminders() == 0
     clock.set(
         datetime(2026, 4, 9, 7, 0, tzinfo=UTC)
     )  # Thursday 9 April, two working days before
-    assert mailer.queue_reminders() == 1
-    assert mailer.queue_reminders() == 0
+    assert engine.notifications.queue_reminders() == 1
+    assert engine.notifications.queue_reminders() == 0
     clock.set(datetime(2026, 4, 14, 8, 0, tzinfo=UTC))
-    assert mailer.queue_reminders() == 1
-    mailer.deliver_notifications()
+    assert engine.notifications.queue_reminders() == 1
+    engine.notifications.deliver()
     by_subject = {m.subject: m.recipients for m in smtp.received}
     assert by_subject[
         'SCR-2026-0001: "Decide whether the criteria are met" is due on 13 April 2026'

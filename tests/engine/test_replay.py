@@ -10,14 +10,14 @@ from datetime import datetime
 
 from sqlalchemy import text
 
-from engine.replay import first_difference
-from engine.service_audit import export_csv
+from engine import export_csv
+from engine.process.replay import first_difference
 from tests.engine.helpers import only_task
 from tests.engine.helpers import start_mini
 
 
-def _stored(service, reference):
-    with service.sessions.engine.connect() as connection:
+def _stored(engine, reference):
+    with engine.database.bind.connect() as connection:
         state = connection.execute(
             text("SELECT state, id FROM review_case WHERE reference = :r"),
             {"r": reference},
@@ -29,104 +29,105 @@ def _stored(service, reference):
 
 
 def test_replaying_to_every_event_gives_the_state_saved_at_that_point(
-    service, users, clock
+    engine, users, clock
 ):
     snapshots = []
-    case = start_mini(service, users)
-    snapshots.append(_stored(service, case.reference))
+    case = start_mini(engine, users)
+    snapshots.append(_stored(engine, case.reference))
     clock.advance(days=3)
-    service.claim_task(users["committee"], only_task(service, users["committee"]).id)
-    snapshots.append(_stored(service, case.reference))
+    engine.tasks.claim(users["committee"], only_task(engine, users["committee"]).id)
+    snapshots.append(_stored(engine, case.reference))
     clock.advance(days=10)  # past the committee's five working days
-    service.fire_due_timers()
-    snapshots.append(_stored(service, case.reference))
-    service.complete_task(
+    engine.timers.fire_due()
+    snapshots.append(_stored(engine, case.reference))
+    engine.tasks.complete(
         users["committee"],
-        only_task(service, users["committee"]).id,
+        only_task(engine, users["committee"]).id,
         {"decision": "scr", "attendees": "4"},
     )
-    snapshots.append(_stored(service, case.reference))
+    snapshots.append(_stored(engine, case.reference))
     for author in ("police_author", "health_author"):
         clock.advance(hours=5)
-        service.complete_task(
+        engine.tasks.complete(
             users[author],
-            only_task(service, users[author]).id,
+            only_task(engine, users[author]).id,
             {"summary": f"{author} report"},
         )
-        snapshots.append(_stored(service, case.reference))
-    service.complete_task(
-        users["chair"], only_task(service, users["chair"]).id, {"chair_decision": "no"}
+        snapshots.append(_stored(engine, case.reference))
+    engine.tasks.complete(
+        users["chair"], only_task(engine, users["chair"]).id, {"chair_decision": "no"}
     )
-    service.deliver_message(
+    engine.cases.deliver_message(
         users["bqam"],
         case.reference,
         "proceedings_ended",
         {"outcome": "no further action"},
     )
-    snapshots.append(_stored(service, case.reference))
+    snapshots.append(_stored(engine, case.reference))
     for state, seq in snapshots:
         assert (
             first_difference(
-                state, service.replayed_state(users["auditor"], case.reference, seq)
+                state,
+                engine.audit.replayed_state(users["auditor"], case.reference, seq),
             )
             is None
         ), seq
-    [report] = service.verify_replays(case.reference)
+    [report] = engine.audit.verify_replays(case.reference)
     assert report.ok and report.events >= 8
-    view = service.replay_case(users["auditor"], case.reference, snapshots[2][1])
+    view = engine.audit.replay(users["auditor"], case.reference, snapshots[2][1])
     assert view.event.type == "timer_fired"
     assert view.active_by_process["Process_mini"] == ("Task_committee",)
     assert view.open_tasks[0][1] == "Decide whether the criteria are met"
 
 
 def test_a_state_changed_behind_the_applications_back_is_caught_by_replay(
-    service, users
+    engine, users
 ):
-    case = start_mini(service, users)
-    service.complete_task(
+    case = start_mini(engine, users)
+    engine.tasks.complete(
         users["committee"],
-        only_task(service, users["committee"]).id,
+        only_task(engine, users["committee"]).id,
         {"decision": "scr", "attendees": "4"},
     )
-    state, _seq = _stored(service, case.reference)
+    state, _seq = _stored(engine, case.reference)
     forged = state.replace('"decision":"scr"', '"decision":"no_scr"')
     assert forged != state
-    with service.sessions.engine.begin() as connection:
+    with engine.database.bind.begin() as connection:
         connection.execute(
             text("UPDATE review_case SET state = :s WHERE reference = :r"),
             {"s": forged, "r": case.reference},
         )
-    assert service.verify_audit().ok  # the chain itself is intact...
-    [report] = service.verify_replays(case.reference)
+    assert engine.audit.verify_chain().ok  # the chain itself is intact...
+    [report] = engine.audit.verify_replays(case.reference)
     assert (
         not report.ok and "does not give the stored state" in report.problem
     )  # ...but replay disagrees
 
 
 def test_the_timeliness_table_shows_the_one_late_decision_as_missed(
-    service, users, clock
+    engine, users, clock
 ):
-    case = start_mini(service, users, agencies=["police"])
+    case = start_mini(engine, users, agencies=["police"])
     clock.set(
         datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
     )  # committee due Monday 9 March: met
-    service.complete_task(
+    engine.tasks.complete(
         users["committee"],
-        only_task(service, users["committee"]).id,
+        only_task(engine, users["committee"]).id,
         {"decision": "scr", "attendees": "4"},
     )
-    service.complete_task(
+    engine.tasks.complete(
         users["police_author"],
-        only_task(service, users["police_author"]).id,
+        only_task(engine, users["police_author"]).id,
         {"summary": "s"},
     )
     clock.set(
         datetime(2026, 3, 20, 10, 0, tzinfo=UTC)
     )  # chair due 10 calendar days after 9 March: missed
-    service.complete_task(
-        users["chair"], only_task(service, users["chair"]).id, {"chair_decision": "yes"}
+    engine.tasks.complete(
+        users["chair"], only_task(engine, users["chair"]).id, {"chair_decision": "yes"}
     )
-    table = service.timeliness(users["auditor"], case.reference)
+    table = engine.audit.timeliness(users["auditor"], case.reference)
     assert [(d.task, d.state) for d in table] == [
         ("Decide whether the criteria are met", "met"),
         ("Decide whether to hold an SCR", "missed"),
@@ -137,9 +138,9 @@ def test_the_timeliness_table_shows_the_one_late_decision_as_missed(
     )
 
 
-def test_a_case_record_exports_as_json_and_csv_with_hashes(service, users):
-    case = start_mini(service, users)
-    record = service.export_case(users["auditor"], case.reference)
+def test_a_case_record_exports_as_json_and_csv_with_hashes(engine, users):
+    case = start_mini(engine, users)
+    record = engine.audit.export(users["auditor"], case.reference)
     assert record["chain_intact"] and record["case"]["reference"] == case.reference
     assert [e["type"] for e in record["events"]][:2] == [
         "case_started",
@@ -152,16 +153,16 @@ def test_a_case_record_exports_as_json_and_csv_with_hashes(service, users):
 
 
 def test_the_timeline_tells_who_did_what_in_their_role_with_the_form_labels(
-    service, users, clock
+    engine, users, clock
 ):
-    case = start_mini(service, users)
+    case = start_mini(engine, users)
     clock.advance(hours=1)
-    service.complete_task(
+    engine.tasks.complete(
         users["committee"],
-        only_task(service, users["committee"]).id,
+        only_task(engine, users["committee"]).id,
         {"decision": "no_scr", "attendees": "4", "minutes": "Not met."},
     )
-    timeline = service.case_timeline(users["auditor"], case.reference)
+    timeline = engine.timeline.of_case(users["auditor"], case.reference)
     started, _service_task, completed = timeline[0], timeline[1], timeline[2]
     assert (started.actor, started.actor_roles, started.summary) == (
         "Beatrice Quinn",
@@ -177,4 +178,4 @@ def test_the_timeline_tells_who_did_what_in_their_role_with_the_form_labels(
         ("Number of members present", "4"),
     )
     assert completed.at == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-    assert "case_started" in service.export_case_csv(users["auditor"], case.reference)
+    assert "case_started" in engine.audit.export_csv(users["auditor"], case.reference)

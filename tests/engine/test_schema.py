@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from engine.db import Base
-from engine.migrate import upgrade
+from engine.db.base import Base
+from engine.db.schema import upgrade
 
 
 def test_migrations_match_the_models(db_engine):

@@ -7,16 +7,18 @@ from tests.engine.helpers import only_task
 from tests.engine.helpers import start_mini
 
 
-def test_a_running_case_keeps_its_version_after_a_new_deployment(service, users):
-    old_case = start_mini(service, users)
+def test_a_running_case_keeps_its_version_after_a_new_deployment(engine, users):
+    old_case = start_mini(engine, users)
     changed = mini_files()
     changed["mini.bpmn"] = changed["mini.bpmn"].replace(
         b'name="Decide whether the criteria are met"',
         b'name="Recommend whether to hold an SCR"',
     )
-    v2 = service.deploy(users["owner"], changed, "renamed the committee task")
+    v2 = engine.deployments.deploy(
+        users["owner"], changed, "renamed the committee task"
+    )
     assert v2.created and v2.current
-    new_case = service.start_case(
+    new_case = engine.cases.start(
         users["bqam"],
         "Process_mini",
         {
@@ -28,7 +30,7 @@ def test_a_running_case_keeps_its_version_after_a_new_deployment(service, users)
         },
     )
     assert new_case.deployment_hash == v2.content_hash != old_case.deployment_hash
-    names = {t.case_reference: t.name for t in service.tasks_for(users["committee"])}
+    names = {t.case_reference: t.name for t in engine.tasks.inbox(users["committee"])}
     assert names == {
         old_case.reference: "Decide whether the criteria are met",
         new_case.reference: "Recommend whether to hold an SCR",
@@ -36,28 +38,31 @@ def test_a_running_case_keeps_its_version_after_a_new_deployment(service, users)
     # The old case carries on to the end on version 1.
     task = next(
         t
-        for t in service.tasks_for(users["committee"])
+        for t in engine.tasks.inbox(users["committee"])
         if t.case_reference == old_case.reference
     )
-    service.complete_task(
+    engine.tasks.complete(
         users["committee"], task.id, {"decision": "scr", "attendees": "3"}
     )
     assert (
-        only_task(service, users["police_author"]).case_reference == old_case.reference
+        only_task(engine, users["police_author"]).case_reference == old_case.reference
     )
-    assert service.get_case(users["bqam"], new_case.reference).data["advice"] == "must"
+    assert engine.cases.view(users["bqam"], new_case.reference).data["advice"] == "must"
 
 
 def test_cases_survive_a_restart_with_an_empty_parse_cache(
-    service, users, db_engine, clock, notify
+    engine, users, db_engine, clock, handlers, notify
 ):
-    from engine.db import Sessions
-    from engine.service import WorkflowService
+    from engine import EngineSettings
+    from engine import build_engine
+    from engine.db.base import Database
 
-    case = start_mini(service, users)
-    fresh = WorkflowService(Sessions(db_engine), clock=clock, handlers=service.handlers)
+    case = start_mini(engine, users)
+    fresh = build_engine(
+        EngineSettings(), clock=clock, handlers=handlers, database=Database(db_engine)
+    )
     task = only_task(fresh, users["committee"])
-    fresh.complete_task(
+    fresh.tasks.complete(
         users["committee"], task.id, {"decision": "no_scr", "attendees": "3"}
     )
-    assert fresh.get_case(users["bqam"], case.reference).summary.status == "completed"
+    assert fresh.cases.view(users["bqam"], case.reference).summary.status == "completed"

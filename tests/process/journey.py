@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from engine.workdays import add_working_days
+from engine.process.workdays import add_working_days
 from tests.process.scenario import Scenario
 from tests.process.scenario import end_of
 from tests.process.scenario import london

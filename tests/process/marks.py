@@ -1,7 +1,7 @@
 """Which databases the process tests run on.
 
 The full case runs on SQLite and PostgreSQL (the `db_engine` fixture's own parameters). The branch
-tests run on SQLite only, to keep the suite within minutes on two cores: they drive the same service
+tests run on SQLite only, to keep the suite within minutes on two cores: they drive the same engine
 calls as the full case, so what differs between the databases is covered there. Set
 SCR_PROCESS_ALL_DATABASES=1 to run every process test on both.
 """

@@ -23,15 +23,15 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from engine import Engine
 from engine.clock import FixedClock
+from engine.db.reference import DEFAULT_CONTACTS
 from engine.dto import CaseSummary
 from engine.dto import CaseView
 from engine.dto import FieldSpec
 from engine.dto import NotificationInfo
 from engine.dto import TaskSummary
 from engine.dto import UserInfo
-from engine.reference import DEFAULT_CONTACTS
-from engine.service import WorkflowService
 
 LONDON = ZoneInfo("Europe/London")
 USER_MAIL_DOMAIN = "@scr.example.org"
@@ -57,11 +57,11 @@ class Scenario:
 
     def __init__(
         self,
-        service: WorkflowService,
+        engine: Engine,
         users: dict[str, UserInfo],
         clock: FixedClock,
     ) -> None:
-        self.service = service
+        self.engine = engine
         self.users = users
         self.clock = clock
         self.reference: str | None = None
@@ -74,11 +74,11 @@ class Scenario:
         """Start a case with the start form's values, as someone who may start it."""
         [form] = [
             f
-            for f in self.service.start_forms(self.users[as_])
+            for f in self.engine.cases.start_forms(self.users[as_])
             if f.process_id == process_id
         ]
         values = self._filled(form.fields, fields, f"the start form of {process_id}")
-        summary = self.service.start_case(self.users[as_], process_id, values)
+        summary = self.engine.cases.start(self.users[as_], process_id, values)
         self.reference = summary.reference
         return summary
 
@@ -87,7 +87,7 @@ class Scenario:
         """This case's ready tasks in the user's inbox."""
         return [
             t
-            for t in self.service.tasks_for(self.users[as_])
+            for t in self.engine.tasks.inbox(self.users[as_])
             if t.case_reference == self.reference
         ]
 
@@ -123,7 +123,7 @@ class Scenario:
     def _agency_of(self, task: TaskSummary, as_: str) -> str | None:
         if task.agency is not None:
             return task.agency
-        return self.service.open_task(self.users[as_], task.id).values.get("agency")
+        return self.engine.tasks.open(self.users[as_], task.id).values.get("agency")
 
     def complete(
         self,
@@ -135,9 +135,9 @@ class Scenario:
     ) -> CaseSummary:
         """Do the task `name` as user `as_` with these form values (see the module doc)."""
         task = self.task(name, as_, of_agency, any_one)
-        form = self.service.open_task(self.users[as_], task.id)
+        form = self.engine.tasks.open(self.users[as_], task.id)
         values = self._filled(form.fields, fields, f"“{name}”", shown=form.values)
-        return self.service.complete_task(self.users[as_], task.id, values)
+        return self.engine.tasks.complete(self.users[as_], task.id, values)
 
     def offered_to(self, name: str, of_agency: str | None = None) -> list[str]:
         """The demo users who see a ready task `name` of this case (of that agency) in their inbox."""
@@ -195,11 +195,11 @@ class Scenario:
     def move_to(self, moment: datetime) -> int:
         """Set the clock and run the engine's tick (fire due timers); return how many cases moved."""
         self.clock.set(moment)
-        return self.service.fire_due_timers()
+        return self.engine.timers.fire_due()
 
     def deliver(self, message: str, as_: str, **payload: Any) -> CaseSummary:
         assert self.reference is not None
-        return self.service.deliver_message(
+        return self.engine.cases.deliver_message(
             self.users[as_], self.reference, message, payload
         )
 
@@ -210,7 +210,7 @@ class Scenario:
 
     def view(self) -> CaseView:
         assert self.reference is not None
-        return self.service.get_case(self.users["bqam"], self.reference)
+        return self.engine.cases.view(self.users["bqam"], self.reference)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -218,7 +218,7 @@ class Scenario:
 
     def notifications(self) -> list[NotificationInfo]:
         assert self.reference is not None
-        return self.service.case_notifications(self.users["bqam"], self.reference)
+        return self.engine.notifications.of_case(self.users["bqam"], self.reference)
 
     def sent(self) -> dict[str, list[str]]:
         """Every message the case queued so far: template → recipients (usernames or contact:key)."""
@@ -247,9 +247,9 @@ class Scenario:
     def assert_records_intact(self) -> None:
         """Replaying the audit events gives the stored state, and every hash chain holds."""
         assert self.reference is not None
-        [report] = self.service.verify_replays(self.reference)
+        [report] = self.engine.audit.verify_replays(self.reference)
         assert report.ok, report.problem
-        audit = self.service.verify_audit()
+        audit = self.engine.audit.verify_chain()
         assert audit.ok, (audit.first_bad_event, audit.problem)
 
     # ------------------------------------------------------------------ form filling

@@ -40,7 +40,7 @@ def test_a_report_that_fails_legal_review_is_revised_before_the_board_sees_it(
     )
     assert s.new_notifications() == {}  # the Board does not get a report that fails
     s.assert_offered(REVISE, to=["reviewer"], not_to=["legal", "panelchair"])
-    form = s.service.open_task(s.users["reviewer"], s.task(REVISE, "reviewer").id)
+    form = s.engine.tasks.open(s.users["reviewer"], s.task(REVISE, "reviewer").id)
     assert form.values["legal_advice"] == "Section 4 names a teacher; anonymise it."
     s.complete(REVISE, as_="reviewer")
     s.assert_offered(LEGAL, to=["legal"])
@@ -73,7 +73,7 @@ def test_the_board_sends_the_report_back_to_a_reinstated_panel_as_often_as_it_ne
             "national_panel_board_delay": ["contact:national_panel"]
         }
         s.assert_offered(REINSTATE, to=["panelchair"], not_to=["chair", "reviewer"])
-        form = s.service.open_task(
+        form = s.engine.tasks.open(
             s.users["panelchair"], s.task(REINSTATE, "panelchair").id
         )
         assert form.values["board_further_work"] == further_work
@@ -110,7 +110,7 @@ def test_not_publishing_asks_the_national_panel_and_publishes_a_redacted_or_less
     s.assert_offered(ADVICE, to=["chair"], not_to=["bqam"])
     s.complete(ADVICE, as_="chair", publication_form=form)
     prepare = s.task("Prepare the report for publication", "bqam")
-    shown = s.service.open_task(s.users["bqam"], prepare.id).values
+    shown = s.engine.tasks.open(s.users["bqam"], prepare.id).values
     assert shown["publication_form"] == form
     journey.prepare_and_publish(s)
     assert s.data["publication_form"] == form

@@ -50,7 +50,7 @@ def test_a_late_decision_escalates_after_five_working_days_and_again_at_one_mont
     task = s.assert_offered(DECIDE, to=["chair"])
     # sent Mon 23 March; five working days end on Mon 30 March, in British Summer Time
     assert task.due_at == datetime(2026, 3, 30, 22, 59, 59, tzinfo=UTC)
-    form = s.service.open_task(s.users["chair"], task.id)
+    form = s.engine.tasks.open(s.users["chair"], task.id)
     assert form.values["chair_decision_due"].startswith("2026-03-30")
     assert form.values["national_panel_due"].startswith("2026-04-02")  # Appendix 5
     s.assert_escalates_after(end_of(date(2026, 3, 30)), still_open=DECIDE)
@@ -71,7 +71,7 @@ def test_dissent_is_put_before_the_chair_and_the_peer_review_can_send_the_decisi
     journey.committee_recommends(
         s, "criteria_met", dissent="The health member thinks a SILP is enough."
     )
-    form = s.service.open_task(s.users["chair"], s.task(DECIDE, "chair").id)
+    form = s.engine.tasks.open(s.users["chair"], s.task(DECIDE, "chair").id)
     assert form.values["committee_dissent"] is True
     assert form.values["committee_dissent_detail"] == (
         "The health member thinks a SILP is enough."
@@ -156,7 +156,7 @@ def test_chair_no_tells_the_national_panel_within_14_days_and_sets_off_review_le
     assert s.new_notifications() == {"chair_decision": ["bqam", "committee"]}
     explain = s.assert_offered(EXPLAIN, to=["bqam"])
     assert explain.due_at == end_of(date(2026, 4, 8))  # 14 days after Wed 25 March
-    form = s.service.open_task(s.users["bqam"], explain.id)
+    form = s.engine.tasks.open(s.users["bqam"], explain.id)
     assert form.values["chair_rationale"] == (
         "Agencies worked well together; learning review instead."
     )
@@ -176,7 +176,7 @@ def test_chair_no_tells_the_national_panel_within_14_days_and_sets_off_review_le
     s.assert_offered("Commission the alternative review", to=["bqam"])
     s.assert_offered("Refer the case to the Child Death Overview Panel", to=["bqam"])
     s.assert_offered(LESSONS, to=["committee"])
-    form = s.service.open_task(
+    form = s.engine.tasks.open(
         s.users["bqam"], s.task("Commission the alternative review", "bqam").id
     )
     assert form.values["alternative_learning_methodology"] == "learning_review"

@@ -73,7 +73,7 @@ def test_a_complex_case_brings_the_independent_chair_in_before_the_recommendatio
     assert SEND not in s.open_tasks()
     s.complete("Discuss the complex case with the Committee", as_="chair")
     s.assert_offered(RECOMMEND, to=["committee"])
-    form = s.service.open_task(s.users["committee"], s.task(RECOMMEND, "committee").id)
+    form = s.engine.tasks.open(s.users["committee"], s.task(RECOMMEND, "committee").id)
     assert (
         form.values["scr_criteria_advice"] == "must"
     )  # the table's advice, still shown
@@ -130,6 +130,6 @@ def test_criteria_not_met_goes_to_the_chair_with_the_minutes_to_agree_or_challen
     )
     s.complete(SEND, as_="committee")
     assert s.new_notifications() == {"committee_recommendation": ["chair"]}
-    form = s.service.open_task(s.users["chair"], s.task(DECIDE, "chair").id)
+    form = s.engine.tasks.open(s.users["chair"], s.task(DECIDE, "chair").id)
     assert form.values["committee_recommendation"] == s.data["committee_recommendation"]
     s.assert_records_intact()

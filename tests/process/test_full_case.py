@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import text
 
-from engine.replay import first_difference
+from engine.process.replay import first_difference
 from engine.settings import SmtpSettings
 from tests.process import journey
 from tests.process.scenario import Scenario
@@ -103,11 +103,11 @@ def test_a_review_runs_from_notification_to_the_last_signed_off_action(
 def snapshot_every_change(s: Scenario) -> list[tuple[int, str]]:
     """(last event number, stored workflow state) after every command that changed the case."""
     saved: list[tuple[int, str]] = []
-    write = s.service._write
+    write = s.engine._write
 
     def write_and_snapshot(command):  # type: ignore[no-untyped-def]
         result = write(command)
-        with s.service.sessions.engine.connect() as connection:
+        with s.engine.database.bind.connect() as connection:
             row = connection.execute(
                 text("SELECT id, state FROM review_case ORDER BY id LIMIT 1")
             ).first()
@@ -120,7 +120,7 @@ def snapshot_every_change(s: Scenario) -> list[tuple[int, str]]:
                     saved.append((seq, row.state))
         return result
 
-    s.service._write = write_and_snapshot  # type: ignore[method-assign]
+    s.engine._write = write_and_snapshot  # type: ignore[method-assign]
     return saved
 
 
@@ -130,7 +130,7 @@ def replay_to_every_saved_point(s: Scenario, saved: list[tuple[int, str]]) -> No
     assert len(saved) > 50
     for seq, state in saved:
         difference = first_difference(
-            state, s.service.replayed_state(auditor, s.reference, seq)
+            state, s.engine.audit.replayed_state(auditor, s.reference, seq)
         )
         assert difference is None, (seq, difference)
 
@@ -140,9 +140,9 @@ def deliver_everything_over_smtp(s: Scenario) -> None:
     server = SmtpServer()
     server.start()
     try:
-        s.service.smtp = SmtpSettings(port=server.port, timeout=5)
+        s.engine.smtp = SmtpSettings(port=server.port, timeout=5)
         queued = [n for n in s.notifications() if n.address]
-        assert s.service.deliver_notifications() == {
+        assert s.engine.notifications.deliver() == {
             "sent": len(queued),
             "retried": 0,
             "failed": 0,

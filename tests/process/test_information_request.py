@@ -16,7 +16,7 @@ def test_a_request_for_review_documents_gets_legal_advice_at_once_before_the_boa
 ):
     s = scenario
     startable = {
-        user: [f.process_id for f in s.service.start_forms(s.users[user])]
+        user: [f.process_id for f in s.engine.cases.start_forms(s.users[user])]
         for user in ("bqam", "secretariat", "panelchair", "legal", "auditor")
     }
     assert startable == {
@@ -39,7 +39,7 @@ def test_a_request_for_review_documents_gets_legal_advice_at_once_before_the_boa
     s.clock.advance(days=2)
     s.complete(ADVISE, as_="legal", disclosure_recommendation="withhold")
     task = s.assert_offered(RESPOND, to=["bqam"], not_to=["legal", "secretariat"])
-    shown = s.service.open_task(s.users["bqam"], task.id).values
+    shown = s.engine.tasks.open(s.users["bqam"], task.id).values
     assert shown["disclosure_recommendation"] == "withhold"
     s.complete(RESPOND, as_="bqam", disclosure_recommendation="disclose")
     case = s.view()

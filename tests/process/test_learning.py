@@ -56,7 +56,7 @@ def test_each_recommendation_gets_one_action_its_agency_reports_on_until_the_sub
     task = s.assert_offered(
         PROGRESS, to=["health_manager"], of_agency="community_health"
     )
-    form = s.service.open_task(s.users["health_manager"], task.id)
+    form = s.engine.tasks.open(s.users["health_manager"], task.id)
     assert (
         form.values["action_review_comments"] == "Show the audit of the new checklist."
     )

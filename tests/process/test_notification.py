@@ -69,9 +69,9 @@ def test_over_easter_the_five_working_days_skip_good_friday_and_easter_monday(
     assert task.due_at == datetime(2026, 4, 13, 22, 59, 59, tzinfo=UTC)
 
     s.move_to(london(date(2026, 4, 8), 23))
-    assert s.service.queue_reminders() == 0  # not yet two working days before
+    assert s.engine.notifications.queue_reminders() == 0  # not yet two working days before
     s.move_to(london(date(2026, 4, 9), 8))
-    assert s.service.queue_reminders() == 1
+    assert s.engine.notifications.queue_reminders() == 1
     assert s.new_notifications() == {"task_due_soon": ["sqa"]}
 
     s.move_to(london(date(2026, 4, 10), 17))

@@ -111,7 +111,7 @@ def test_each_agency_report_goes_to_its_author_and_a_rejected_one_comes_back_to_
         agency_report_signed_off="no",
         agency_signoff_comments="Analyse the missed appointments.",
     )
-    form = s.service.open_task(
+    form = s.engine.tasks.open(
         s.users["police_author"], s.task(WRITE, "police_author").id
     )
     assert form.values["agency_signoff_comments"] == "Analyse the missed appointments."
@@ -122,7 +122,7 @@ def test_each_agency_report_goes_to_its_author_and_a_rejected_one_comes_back_to_
     s.move_to(london(date(2026, 4, 22)))
     assert s.offered_to(QA) == ["panelchair"]
     qa = s.task(QA, "panelchair", of_agency="police")
-    assert s.service.open_task(s.users["panelchair"], qa.id).values[
+    assert s.engine.tasks.open(s.users["panelchair"], qa.id).values[
         "agency_report"
     ] == ("Second police report")
     s.complete(
@@ -134,7 +134,7 @@ def test_each_agency_report_goes_to_its_author_and_a_rejected_one_comes_back_to_
     )
     assert s.new_notifications() == {"agency_report_resubmission": ["police_author"]}
     s.assert_offered(WRITE, to=["police_author"])
-    form = s.service.open_task(
+    form = s.engine.tasks.open(
         s.users["police_author"], s.task(WRITE, "police_author").id
     )
     assert (

@@ -63,7 +63,7 @@ def test_panel_meetings_follow_each_draft_by_five_working_days_until_the_final_d
         draft_changes_required="Say more about the missed health visits.",
     )
     s.assert_offered(WRITE_DRAFT, to=["reviewer"])
-    form = s.service.open_task(s.users["reviewer"], s.task(WRITE_DRAFT, "reviewer").id)
+    form = s.engine.tasks.open(s.users["reviewer"], s.task(WRITE_DRAFT, "reviewer").id)
     assert form.values["draft_changes_required"] == (
         "Say more about the missed health visits."
     )
@@ -114,7 +114,7 @@ def test_parallel_proceedings_let_the_panel_chair_agree_what_waits_and_resume_it
     assert {(AGREE_WORKING, "Patrick Chen"), (RESUME, "Patrick Chen")} <= done
     messages = [
         e.data["message"]
-        for e in s.service.case_history(s.users["auditor"], s.reference)
+        for e in s.engine.cases.history(s.users["auditor"], s.reference)
         if e.type == "message_received"
     ]
     assert messages == [

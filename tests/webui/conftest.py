@@ -14,17 +14,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Engine as SqlEngine
 from werkzeug.test import TestResponse
 
 from engine import CaseSummary
-from engine import EngineSettings
-from engine import FixedClock
+from engine import Engine
 from engine import UserInfo
-from engine import build_service
-from engine.demo import DEMO_PASSWORD
-from engine.demo import DEMO_USERS
-from engine.service import WorkflowService
-from tests.conftest import START
+from engine.db.base import make_engine
+from engine.db.demo import DEMO_PASSWORD
 from tests.engine.helpers import GOOD_START
 from tests.webui.database import ROLE_USERS
 from tests.webui.database import build_database
@@ -42,30 +39,18 @@ def ready_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(START)
-
-
-@pytest.fixture
-def service(
-    ready_database: Path, tmp_path: Path, clock: FixedClock
-) -> Iterator[WorkflowService]:
-    """The engine over a fresh copy of the ready database, with the real notify handler."""
+def db_engine(ready_database: Path, tmp_path: Path) -> Iterator[SqlEngine]:
+    """A fresh copy of the ready database (web tests run on SQLite only)."""
     path = tmp_path / "scr.sqlite3"
     shutil.copyfile(ready_database, path)
-    svc = build_service(EngineSettings(database_url=f"sqlite:///{path}"), clock=clock)
-    yield svc
-    svc.sessions.engine.dispose()
+    bind = make_engine(f"sqlite:///{path}")
+    yield bind
+    bind.dispose()
 
 
 @pytest.fixture
-def users(service: WorkflowService) -> dict[str, UserInfo]:
-    return {name: service.user_for_cli(name) for name, *_ in DEMO_USERS}
-
-
-@pytest.fixture
-def app(service: WorkflowService) -> Flask:
-    return create_app({"TESTING": True, "SERVICE": service, "SECRET_KEY": "test"})
+def app(engine: Engine) -> Flask:
+    return create_app({"TESTING": True, "ENGINE": engine, "SECRET_KEY": "test"})
 
 
 @pytest.fixture
@@ -120,20 +105,20 @@ def auth(client: FlaskClient) -> AuthActions:
 
 
 @pytest.fixture
-def case(service: WorkflowService, users: dict[str, UserInfo]) -> CaseSummary:
+def case(engine: Engine, users: dict[str, UserInfo]) -> CaseSummary:
     """A mini case, started by the Business and QA Manager; it waits for the SCR Committee."""
-    return service.start_case(users["bqam"], "Process_mini", GOOD_START)
+    return engine.cases.start(users["bqam"], "Process_mini", GOOD_START)
 
 
 @pytest.fixture
-def forms_task(service: WorkflowService, users: dict[str, UserInfo]) -> str:
+def forms_task(engine: Engine, users: dict[str, UserInfo]) -> str:
     """The id of the task of forms.bpmn that has every kind of field (offered to the BQAM)."""
-    started = service.start_case(
+    started = engine.cases.start(
         users["bqam"], "Process_forms", {"case_title": "Forms case"}
     )
     return next(
         t.id
-        for t in service.tasks_for(users["bqam"])
+        for t in engine.tasks.inbox(users["bqam"])
         if t.case_reference == started.reference
     )
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from engine import EngineSettings
 from engine import FixedClock
-from engine import build_service
-from engine.db import Base
-from engine.db import make_engine
-from engine.demo import DEMO_USERS
+from engine import build_engine
+from engine.db.base import Base
+from engine.db.base import make_engine
+from engine.db.demo import DEMO_USERS
 from tests.conftest import START
 from tests.conftest import read_folder
 from tests.engine.helpers import DIAGRAMS
@@ -28,10 +28,10 @@ def build_database(path: Path, files: dict[str, bytes]) -> None:
     engine = make_engine(url)
     Base.metadata.create_all(engine)
     engine.dispose()
-    service = build_service(EngineSettings(database_url=url), clock=FixedClock(START))
-    service.load_demo_users()
-    service.deploy(service.user_for_cli("owner"), files, "test diagrams")
-    service.sessions.engine.dispose()  # checkpoints SQLite's WAL into the file
+    engine = build_engine(EngineSettings(database_url=url), clock=FixedClock(START))
+    engine.directory.load_demo_users()
+    engine.deployments.deploy(engine.accounts.by_username("owner"), files, "test diagrams")
+    engine.dispose()  # checkpoints SQLite's WAL into the file
 
 
 def diagram_files() -> dict[str, bytes]:

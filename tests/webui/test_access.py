@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from engine import CaseSummary
+from engine import Engine
 from engine import UserInfo
-from engine.service import WorkflowService
 from tests.engine.helpers import GOOD_START
 from tests.webui.conftest import AuthActions
 from tests.webui.database import ROLE_USERS
@@ -44,14 +44,14 @@ class World:
 
 @pytest.fixture
 def world(
-    service: WorkflowService, users: dict[str, UserInfo], case: CaseSummary
+    engine: Engine, users: dict[str, UserInfo], case: CaseSummary
 ) -> World:
-    task = service.tasks_for(users["committee"])[0]
-    service.claim_task(users["committee"], task.id)
-    document = service.upload_document(
+    task = engine.tasks.inbox(users["committee"])[0]
+    engine.tasks.claim(users["committee"], task.id)
+    document = engine.documents.upload(
         users["bqam"], case.reference, "referral.pdf", b"%PDF-1.4 referral", None
     )
-    deployment = service.list_deployments(users["owner"])[0]
+    deployment = engine.deployments.index(users["owner"])[0]
     return World(
         task.id,
         case.reference,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from engine import CaseSummary
+from engine import Engine
 from engine import UserInfo
-from engine.service import WorkflowService
 from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
 
@@ -18,7 +18,7 @@ def test_users_page_lists_everybody_with_roles_and_agency(auth: AuthActions) -> 
 
 
 def test_adding_a_user_who_can_then_sign_in(
-    auth: AuthActions, app, service: WorkflowService
+    auth: AuthActions, app, engine: Engine
 ) -> None:
     auth.login("admin")
     page = text(auth.get("/admin/users/new"))
@@ -73,7 +73,7 @@ def test_user_form_errors_are_shown_on_their_fields(auth: AuthActions) -> None:
 
 
 def test_changing_roles_and_agency(
-    auth: AuthActions, service: WorkflowService, users: dict[str, UserInfo]
+    auth: AuthActions, engine: Engine, users: dict[str, UserInfo]
 ) -> None:
     auth.login("admin")
     reviewer = users["reviewer"]
@@ -90,17 +90,17 @@ def test_changing_roles_and_agency(
         },
     )
     assert response.status_code == 302
-    changed = service.get_user(reviewer.id)
+    changed = engine.accounts.find(reviewer.id)
     assert changed is not None
     assert changed.roles == {"reviewer", "panel_member"}
     assert changed.agency == "community_health"
 
 
 def test_deactivating_a_user_releases_their_claims(
-    auth: AuthActions, service: WorkflowService, users, case: CaseSummary
+    auth: AuthActions, engine: Engine, users, case: CaseSummary
 ) -> None:
-    task = service.tasks_for(users["committee"])[0]
-    service.claim_task(users["committee"], task.id)
+    task = engine.tasks.inbox(users["committee"])[0]
+    engine.tasks.claim(users["committee"], task.id)
     auth.login("admin")
     response = auth.post(f"/admin/users/{users['committee'].id}/deactivate")
     assert response.status_code == 302
@@ -110,7 +110,7 @@ def test_deactivating_a_user_releases_their_claims(
         in page
     )
     assert "Deactivated" in page
-    view = service.get_case(users["admin"], case.reference)
+    view = engine.cases.view(users["admin"], case.reference)
     assert view.open_tasks[0].assignee is None
 
 

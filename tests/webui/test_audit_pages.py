@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import text as sql
 
 from engine import CaseSummary
+from engine import Engine
 from engine import FixedClock
 from engine import UserInfo
-from engine.service import WorkflowService
 from tests.engine.helpers import GOOD_START
 from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
@@ -35,41 +35,41 @@ STATE = re.compile(r'<script type="application/json" id="diagram-state">(.*?)</s
 
 
 def complete(
-    service: WorkflowService, user: UserInfo, reference: str, values: dict
+    engine: Engine, user: UserInfo, reference: str, values: dict
 ) -> None:
-    task = next(t for t in service.tasks_for(user) if t.case_reference == reference)
-    service.complete_task(user, task.id, values)
+    task = next(t for t in engine.tasks.inbox(user) if t.case_reference == reference)
+    engine.tasks.complete(user, task.id, values)
 
 
 @pytest.fixture
 def decided(
-    service: WorkflowService,
+    engine: Engine,
     users: dict[str, UserInfo],
     clock: FixedClock,
     case: CaseSummary,
 ) -> str:
     """The mini case, its committee decision taken late; the agencies' reports are now due."""
-    task = service.tasks_for(users["committee"])[0]
-    service.claim_task(users["committee"], task.id)
+    task = engine.tasks.inbox(users["committee"])[0]
+    engine.tasks.claim(users["committee"], task.id)
     clock.advance(days=10)  # Thursday 12 March: the committee's deadline was 9 March
     decision = {"decision": "scr", "attendees": "4", "minutes": "Agreed.\nUnanimous."}
-    complete(service, users["committee"], case.reference, decision)
+    complete(engine, users["committee"], case.reference, decision)
     return case.reference
 
 
 @pytest.fixture
-def reviewed(service: WorkflowService, users: dict[str, UserInfo], decided: str) -> str:
+def reviewed(engine: Engine, users: dict[str, UserInfo], decided: str) -> str:
     """The decided case, on: both agencies reported, and the chair decided within her ten days."""
     for author in ("police_author", "health_author"):
-        complete(service, users[author], decided, {"summary": f"{author} saw it."})
-    complete(service, users["chair"], decided, {"chair_decision": "true"})
+        complete(engine, users[author], decided, {"summary": f"{author} saw it."})
+    complete(engine, users["chair"], decided, {"chair_decision": "true"})
     return decided
 
 
-def steps(service: WorkflowService, user: UserInfo, reference: str) -> dict[str, int]:
+def steps(engine: Engine, user: UserInfo, reference: str) -> dict[str, int]:
     """The event number of each kind of step: 'claimed', 'committee', 'chair'."""
     found = {}
-    for entry in service.case_timeline(user, reference):
+    for entry in engine.timeline.of_case(user, reference):
         if entry.type == "task_claimed":
             found["claimed"] = entry.seq
         if entry.type == "task_completed" and COMMITTEE in entry.summary:
@@ -116,12 +116,12 @@ def test_timeline_says_who_did_what_in_which_role_with_their_entries(
 
 def test_a_tampered_record_shows_where_the_chain_breaks_and_the_replay_parts(
     auth: AuthActions,
-    service: WorkflowService,
+    engine: Engine,
     users: dict[str, UserInfo],
     decided: str,
 ) -> None:
-    seq = steps(service, users["auditor"], decided)["committee"]
-    with service.sessions.engine.begin() as connection:
+    seq = steps(engine, users["auditor"], decided)["committee"]
+    with engine.database.bind.begin() as connection:
         connection.execute(
             sql(
                 "UPDATE audit_event SET data = replace(data, 'Unanimous', 'Split') "
@@ -140,11 +140,11 @@ def test_a_tampered_record_shows_where_the_chain_breaks_and_the_replay_parts(
 
 def test_step_through_shows_the_diagram_as_it_was_after_each_event(
     auth: AuthActions,
-    service: WorkflowService,
+    engine: Engine,
     users: dict[str, UserInfo],
     decided: str,
 ) -> None:
-    at = steps(service, users["auditor"], decided)
+    at = steps(engine, users["auditor"], decided)
     base = f"/audit/cases/{decided}/steps"
     auth.login("auditor")
     first = text(auth.get(f"{base}/1"))
@@ -163,7 +163,7 @@ def test_step_through_shows_the_diagram_as_it_was_after_each_event(
     assert f'href="{base}/{at["committee"] - 1}" rel="prev"' in page
     assert "<li>Write the agency&#39;s involvement report</li>" in page
 
-    last = service.case_timeline(users["auditor"], decided)[-1].seq
+    last = engine.timeline.of_case(users["auditor"], decided)[-1].seq
     end = text(auth.get(f"{base}/{last}"))
     assert 'rel="next"' not in end and f"Event {last} of {last}" in end
 
@@ -185,11 +185,11 @@ def test_the_timeliness_of_a_case_with_one_late_decision_shows_exactly_that_one_
 
 def test_timeliness_across_cases_can_be_filtered_by_state(
     auth: AuthActions,
-    service: WorkflowService,
+    engine: Engine,
     users: dict[str, UserInfo],
     reviewed: str,
 ) -> None:
-    waiting = service.start_case(users["bqam"], "Process_mini", GOOD_START).reference
+    waiting = engine.cases.start(users["bqam"], "Process_mini", GOOD_START).reference
     auth.login("auditor")
     page = text(auth.get("/audit/timeliness"))
     assert len(rows(page, "deadlines")) == 3
@@ -232,7 +232,7 @@ def test_people_see_the_deadlines_of_their_own_cases_only(
 
 def test_the_record_downloads_as_json_with_every_event_and_hash(
     auth: AuthActions,
-    service: WorkflowService,
+    engine: Engine,
     users: dict[str, UserInfo],
     reviewed: str,
 ) -> None:
@@ -244,7 +244,7 @@ def test_the_record_downloads_as_json_with_every_event_and_hash(
         f"attachment; filename={reviewed}.json"
     )
     record = json.loads(response.get_data(as_text=True))
-    history = service.case_history(users["auditor"], reviewed)
+    history = engine.cases.history(users["auditor"], reviewed)
     assert record["case"]["reference"] == reviewed and record["chain_intact"] is True
     assert [e["hash"] for e in record["events"]] == [e.hash for e in history]
     assert record["events"][0]["type"] == "case_started"
@@ -253,7 +253,7 @@ def test_the_record_downloads_as_json_with_every_event_and_hash(
 
 def test_the_events_download_as_csv_with_their_hashes(
     auth: AuthActions,
-    service: WorkflowService,
+    engine: Engine,
     users: dict[str, UserInfo],
     reviewed: str,
 ) -> None:
@@ -266,14 +266,14 @@ def test_the_events_download_as_csv_with_their_hashes(
     )
     table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert table[0] == ["case", "seq", "at", "type", "actor", "data", "hash"]
-    history = service.case_history(users["auditor"], reviewed)
+    history = engine.cases.history(users["auditor"], reviewed)
     assert [row[6] for row in table[1:]] == [e.hash for e in history]
     assert table[1][:2] == [reviewed, "1"] and table[1][3] == "case_started"
 
 
 def test_the_printable_record_holds_the_decisions_deadlines_and_every_event(
     auth: AuthActions,
-    service: WorkflowService,
+    engine: Engine,
     users: dict[str, UserInfo],
     decided: str,
 ) -> None:
@@ -284,7 +284,7 @@ def test_the_printable_record_holds_the_decisions_deadlines_and_every_event(
     assert ">Missed</strong>" in page and "9 March 2026" in page
     assert "Printed</dt>" in page and "by Irene Chalmers" in page
     assert "data-app-print hidden" in page and "app-no-print" in page
-    history = service.case_history(users["auditor"], decided)
+    history = engine.cases.history(users["auditor"], decided)
     assert all(f"<code>{e.hash[:16]}</code>" in page for e in history)
 
 
@@ -338,11 +338,11 @@ def test_the_audit_pages_answer_each_role_as_the_engine_allows(
 
 def test_the_audit_pages_change_nothing_and_take_no_posts(
     auth: AuthActions,
-    service: WorkflowService,
+    engine: Engine,
     users: dict[str, UserInfo],
     decided: str,
 ) -> None:
-    before = service.case_history(users["auditor"], decided)
+    before = engine.cases.history(users["auditor"], decided)
     auth.login("auditor")
     for path in ("", "/steps/1", "/timeliness", "/print", "/record.json"):
         assert auth.get(f"/audit/cases/{decided}{path}").status_code == 200
@@ -350,4 +350,4 @@ def test_the_audit_pages_change_nothing_and_take_no_posts(
     assert auth.post("/audit/timeliness").status_code == 405
     page = text(auth.get(f"/audit/cases/{decided}/steps/1"))
     assert page.count("<form") == 1  # signing out
-    assert service.case_history(users["auditor"], decided) == before
+    assert engine.cases.history(users["auditor"], decided) == before

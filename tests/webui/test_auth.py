@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
+from engine import Engine
 from engine import UserInfo
-from engine.service import WorkflowService
 from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
 from webui.auth import safe_next
@@ -119,10 +119,10 @@ def test_signing_out_ends_the_session(auth: AuthActions) -> None:
 
 
 def test_a_deactivated_account_is_signed_out_at_its_next_request(
-    auth: AuthActions, service: WorkflowService, users: dict[str, UserInfo]
+    auth: AuthActions, engine: Engine, users: dict[str, UserInfo]
 ) -> None:
     auth.login("committee")
-    service.deactivate_user(users["admin"], users["committee"].id)
+    engine.directory.deactivate_user(users["admin"], users["committee"].id)
     assert auth.get("/tasks/").status_code == 302
     assert auth.login("committee").status_code == 400
 

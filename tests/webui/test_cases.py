@@ -9,8 +9,8 @@ from werkzeug.test import TestResponse
 from werkzeug.test import encode_multipart
 
 from engine import CaseSummary
+from engine import Engine
 from engine import UserInfo
-from engine.service import WorkflowService
 from tests.engine.helpers import GOOD_START
 from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
@@ -57,7 +57,7 @@ def test_start_form_errors_keep_the_entries(auth: AuthActions) -> None:
 
 
 def test_starting_a_case_shows_its_page(
-    auth: AuthActions, service: WorkflowService, users: dict[str, UserInfo]
+    auth: AuthActions, engine: Engine, users: dict[str, UserInfo]
 ) -> None:
     auth.login("bqam")
     data = {k: v for k, v in GOOD_START.items() if k != "incident_date"}
@@ -65,21 +65,21 @@ def test_starting_a_case_shows_its_page(
     data |= {"incident_date-month": "2", "incident_date-year": "2026"}
     response = auth.post("/cases/new/Process_mini", data=data)
     assert response.status_code == 302
-    reference = service.list_cases(users["bqam"])[0].reference
+    reference = engine.cases.index(users["bqam"])[0].reference
     assert response.headers["Location"] == f"/cases/{reference}"
     page = text(auth.get(response.headers["Location"]))
     assert f"Case {reference} has started." in page
     assert (
-        service.get_case(users["bqam"], reference).data["incident_date"] == "2026-02-27"
+        engine.cases.view(users["bqam"], reference).data["incident_date"] == "2026-02-27"
     )
 
 
 def test_case_page_shows_phase_deadlines_steps_people_and_documents(
-    auth: AuthActions, service: WorkflowService, users, case: CaseSummary
+    auth: AuthActions, engine: Engine, users, case: CaseSummary
 ) -> None:
-    task = service.tasks_for(users["committee"])[0]
-    service.claim_task(users["committee"], task.id)
-    service.upload_document(
+    task = engine.tasks.inbox(users["committee"])[0]
+    engine.tasks.claim(users["committee"], task.id)
+    engine.documents.upload(
         users["bqam"], case.reference, "referral.pdf", b"%PDF", None
     )
     auth.login("chair")
@@ -101,10 +101,10 @@ def test_case_page_shows_phase_deadlines_steps_people_and_documents(
 
 
 def test_completed_steps_say_who_and_when(
-    auth: AuthActions, service: WorkflowService, users, case: CaseSummary
+    auth: AuthActions, engine: Engine, users, case: CaseSummary
 ) -> None:
-    task = service.tasks_for(users["committee"])[0]
-    service.complete_task(
+    task = engine.tasks.inbox(users["committee"])[0]
+    engine.tasks.complete(
         users["committee"], task.id, {"decision": "no_scr", "attendees": "3"}
     )
     auth.login("bqam")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from engine.service import WorkflowService
+from engine import Engine
 from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
 
 
 def test_an_administrator_sets_the_real_address_of_a_body(
-    auth: AuthActions, service: WorkflowService, users
+    auth: AuthActions, engine: Engine, users
 ) -> None:
     auth.login("admin")
     page = text(auth.get("/admin/contacts/"))
@@ -24,7 +24,7 @@ def test_an_administrator_sets_the_real_address_of_a_body(
         },
     )
     assert response.status_code == 302
-    contacts = {c.key: c for c in service.list_contacts(users["admin"])}
+    contacts = {c.key: c for c in engine.directory.contacts(users["admin"])}
     assert (contacts["ofsted"].name, contacts["ofsted"].email) == (
         "Ofsted serious incidents",
         "sin@ofsted.example.org",
@@ -32,7 +32,7 @@ def test_an_administrator_sets_the_real_address_of_a_body(
 
 
 def test_a_wrong_address_is_shown_on_its_field_and_nothing_is_saved(
-    auth: AuthActions, service, users
+    auth: AuthActions, engine, users
 ) -> None:
     auth.login("admin")
     response = auth.post(
@@ -48,7 +48,7 @@ def test_a_wrong_address_is_shown_on_its_field_and_nothing_is_saved(
     )
     assert "not-an-address" in page  # the entry is kept
     assert "Coroner Office" not in {
-        c.key for c in service.list_contacts(users["admin"])
+        c.key for c in engine.directory.contacts(users["admin"])
     }
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from engine import CaseSummary
+from engine import Engine
 from engine import UserInfo
-from engine.service import WorkflowService
 from tests.engine.helpers import GOOD_START
 from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
@@ -29,13 +29,13 @@ POST_ROUTES = [
 @pytest.mark.parametrize("token", [None, "forged-token"])
 def test_every_post_without_the_pages_token_is_refused_and_changes_nothing(
     auth: AuthActions,
-    service: WorkflowService,
+    engine: Engine,
     users: dict[str, UserInfo],
     case: CaseSummary,
     token: str | None,
 ) -> None:
     auth.login("admin")
-    task = service.tasks_for(users["committee"])[0].id
+    task = engine.tasks.inbox(users["committee"])[0].id
     ids = {"task": task, "reference": case.reference, "user": users["reviewer"].id}
     data = {**GOOD_START, "decision": "scr", "attendees": "4", "username": "bqam"}
     if token:
@@ -44,9 +44,9 @@ def test_every_post_without_the_pages_token_is_refused_and_changes_nothing(
         response = auth.client.post(route.format(**ids), data=data)
         assert response.status_code == 400, route
         assert "The form has expired" in text(response), route
-    assert service.get_user(users["reviewer"].id) is not None  # not deactivated
-    assert len(service.list_cases(users["admin"])) == 1
-    assert service.tasks_for(users["committee"])[0].assignee is None
+    assert engine.accounts.find(users["reviewer"].id) is not None  # not deactivated
+    assert len(engine.cases.index(users["admin"])) == 1
+    assert engine.tasks.inbox(users["committee"])[0].assignee is None
     assert auth.get("/tasks/").status_code == 200  # still signed in
 
 
@@ -63,10 +63,10 @@ def test_a_token_from_another_session_is_refused(
 
 
 def test_every_form_on_a_page_carries_the_token(
-    auth: AuthActions, case: CaseSummary, service: WorkflowService, users
+    auth: AuthActions, case: CaseSummary, engine: Engine, users
 ) -> None:
     auth.login("committee")
-    task = service.tasks_for(users["committee"])[0].id
+    task = engine.tasks.inbox(users["committee"])[0].id
     for url in ("/tasks/", f"/tasks/{task}", f"/cases/{case.reference}"):
         page = text(auth.get(url))
         assert page.count("<form") == page.count('name="csrf_token"'), url

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 from engine import CaseSummary
+from engine import Engine
 from engine import UserInfo
-from engine.service import WorkflowService
 from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
 from tests.webui.database import diagram_files
@@ -33,7 +33,7 @@ def test_deployments_page_lists_them_with_the_upload_form(auth: AuthActions) -> 
 
 
 def test_deploying_a_changed_process_makes_a_new_current_deployment(
-    auth: AuthActions, service: WorkflowService, users: dict[str, UserInfo]
+    auth: AuthActions, engine: Engine, users: dict[str, UserInfo]
 ) -> None:
     files = diagram_files()
     files["mini.bpmn"] = files["mini.bpmn"].replace(b"Mini review", b"Mini review v2")
@@ -46,7 +46,7 @@ def test_deploying_a_changed_process_makes_a_new_current_deployment(
     assert "Renamed the process" in page
     assert "templates/incident_notified.txt" in page  # .txt files go to templates/
     assert "Process_mini" in page
-    forms = {f.process_id: f.process_name for f in service.start_forms(users["bqam"])}
+    forms = {f.process_id: f.process_name for f in engine.cases.start_forms(users["bqam"])}
     assert forms["Process_mini"] == "Mini review v2"
 
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from engine.service import WorkflowService
+from engine import Engine
 from tests.webui.conftest import AuthActions
 from webui import create_app
 from webui.security import CONTENT_SECURITY_POLICY
 
 
 def test_config_comes_from_test_config_and_keeps_secure_defaults(
-    service: WorkflowService,
+    engine: Engine,
 ) -> None:
-    app = create_app({"SERVICE": service, "SECRET_KEY": "x", "TESTING": True})
+    app = create_app({"ENGINE": engine, "SECRET_KEY": "x", "TESTING": True})
     assert app.testing
-    assert app.extensions["scr"] is service
+    assert app.extensions["scr"] is engine
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 

@@ -6,15 +6,15 @@ import io
 import re
 
 from engine import CaseSummary
+from engine import Engine
 from engine import FixedClock
 from engine import UserInfo
-from engine.service import WorkflowService
 from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
 
 
-def committee_task(service: WorkflowService, users: dict[str, UserInfo]) -> str:
-    return service.tasks_for(users["committee"])[0].id
+def committee_task(engine: Engine, users: dict[str, UserInfo]) -> str:
+    return engine.tasks.inbox(users["committee"])[0].id
 
 
 def test_my_tasks_lists_offered_tasks_with_case_phase_and_due_date(
@@ -45,12 +45,12 @@ def test_due_soon_and_overdue_tasks_are_tagged(
 
 
 def test_tasks_are_sorted_by_due_date(
-    auth: AuthActions, service: WorkflowService, users, clock: FixedClock
+    auth: AuthActions, engine: Engine, users, clock: FixedClock
 ) -> None:
     clock.advance(days=1)
-    later = service.start_case(users["bqam"], "Process_forms", {"case_title": "A"})
+    later = engine.cases.start(users["bqam"], "Process_forms", {"case_title": "A"})
     clock.advance(days=-1)
-    sooner = service.start_case(users["bqam"], "Process_forms", {"case_title": "B"})
+    sooner = engine.cases.start(users["bqam"], "Process_forms", {"case_title": "B"})
     auth.login("bqam")
     page = text(auth.get("/tasks/"))
     assert page.index(sooner.reference) < page.index(later.reference)
@@ -58,9 +58,9 @@ def test_tasks_are_sorted_by_due_date(
 
 
 def test_claiming_moves_a_task_to_mine_and_releasing_gives_it_back(
-    auth: AuthActions, service: WorkflowService, users, case: CaseSummary
+    auth: AuthActions, engine: Engine, users, case: CaseSummary
 ) -> None:
-    task = committee_task(service, users)
+    task = committee_task(engine, users)
     auth.login("committee")
     response = auth.post(f"/tasks/{task}/claim", data={"next": "/tasks/"})
     assert response.headers["Location"] == "/tasks/"
@@ -74,12 +74,12 @@ def test_claiming_moves_a_task_to_mine_and_releasing_gives_it_back(
     )
     assert ">\n            Release<" in page or "Release<span" in page
     auth.post(f"/tasks/{task}/release", data={"next": f"/tasks/{task}"})
-    assert service.tasks_for(users["committee"])[0].assignee is None
+    assert engine.tasks.inbox(users["committee"])[0].assignee is None
 
 
-def colleague(service: WorkflowService, users: dict[str, UserInfo]) -> UserInfo:
+def colleague(engine: Engine, users: dict[str, UserInfo]) -> UserInfo:
     """A second SCR Committee member."""
-    return service.create_user(
+    return engine.directory.create_user(
         users["admin"],
         "colin",
         "Colin Two",
@@ -91,11 +91,11 @@ def colleague(service: WorkflowService, users: dict[str, UserInfo]) -> UserInfo:
 
 
 def test_a_claimed_task_cannot_be_taken_by_someone_else(
-    auth: AuthActions, service: WorkflowService, users, case: CaseSummary
+    auth: AuthActions, engine: Engine, users, case: CaseSummary
 ) -> None:
-    task = committee_task(service, users)
-    colleague(service, users)
-    service.claim_task(users["committee"], task)
+    task = committee_task(engine, users)
+    colleague(engine, users)
+    engine.tasks.claim(users["committee"], task)
     auth.login("colin", "another-long-password")
     page = text(auth.get("/tasks/"))
     assert "Decide whether the criteria are met" not in page
@@ -144,10 +144,10 @@ def test_task_page_draws_every_kind_of_field_with_its_label(
 
 
 def test_task_page_shows_the_case_context(
-    auth: AuthActions, service: WorkflowService, users, case: CaseSummary
+    auth: AuthActions, engine: Engine, users, case: CaseSummary
 ) -> None:
     auth.login("committee")
-    page = text(auth.get(f"/tasks/{committee_task(service, users)}"))
+    page = text(auth.get(f"/tasks/{committee_task(engine, users)}"))
     assert f"Case {case.reference}" in page
     assert "Incident date" in page and "27 February 2026" in page
     assert "Steps done so far" in page
@@ -198,7 +198,7 @@ def test_errors_are_summarised_linked_and_entries_kept(
 
 
 def test_completing_a_task_goes_back_to_my_tasks_with_a_message(
-    auth: AuthActions, service: WorkflowService, users, forms_task: str
+    auth: AuthActions, engine: Engine, users, forms_task: str
 ) -> None:
     auth.login("bqam")
     response = auth.post(
@@ -219,19 +219,19 @@ def test_completing_a_task_goes_back_to_my_tasks_with_a_message(
     page = text(auth.get("/tasks/"))
     assert "You completed “Fill in every kind of field”" in page
     assert "Check the answers" in page
-    reference = service.list_cases(users["bqam"])[0].reference
-    view = service.get_case(users["bqam"], reference)
+    reference = engine.cases.index(users["bqam"])[0].reference
+    view = engine.cases.view(users["bqam"], reference)
     assert view.data["met_on"] == "2026-03-03"
     assert view.data["agreed"] is True
     assert view.data["topics"] == ["family"]
-    documents = service.list_documents(users["bqam"], reference)
+    documents = engine.documents.of_case(users["bqam"], reference)
     assert [d.filename for d in documents] == ["minutes.pdf"]
     assert view.data["minutes"] == str(documents[0].id)
     assert documents[0].task_id == forms_task
 
 
-def test_an_uploaded_file_is_kept_when_other_answers_are_wrong(
-    auth: AuthActions, forms_task: str
+def test_a_refused_form_keeps_no_file_and_asks_for_it_again(
+    auth: AuthActions, engine: Engine, users, forms_task: str
 ) -> None:
     auth.login("bqam")
     response = auth.post(
@@ -240,8 +240,9 @@ def test_an_uploaded_file_is_kept_when_other_answers_are_wrong(
     )
     page = text(response)
     assert response.status_code == 400
-    assert "You uploaded minutes.pdf; choose another file to replace it." in page
-    assert re.search(r'<input type="hidden" name="minutes" value="\d+">', page)
+    assert "Choose minutes.pdf again" in page
+    reference = engine.tasks.open(users["bqam"], forms_task).task.case_reference
+    assert engine.documents.of_case(users["bqam"], reference) == []
 
 
 def test_a_refused_file_type_is_an_error_on_its_field(
@@ -257,9 +258,9 @@ def test_a_refused_file_type_is_an_error_on_its_field(
 
 
 def test_second_submission_of_same_task_says_already_completed(
-    auth: AuthActions, service: WorkflowService, users, case: CaseSummary
+    auth: AuthActions, engine: Engine, users, case: CaseSummary
 ) -> None:
-    task = committee_task(service, users)
+    task = committee_task(engine, users)
     auth.login("committee")
     entries = {"decision": "no_scr", "attendees": "5", "minutes": "We met."}
     assert auth.post(f"/tasks/{task}", data=entries).status_code == 302
@@ -273,14 +274,14 @@ def test_second_submission_of_same_task_says_already_completed(
 
 
 def test_someone_else_completing_it_first_shows_who_and_my_entries(
-    auth: AuthActions, service: WorkflowService, users, case: CaseSummary
+    auth: AuthActions, engine: Engine, users, case: CaseSummary
 ) -> None:
-    task = committee_task(service, users)
+    task = committee_task(engine, users)
     auth.login("committee")
     assert auth.get(f"/tasks/{task}").status_code == 200  # the form is open...
     # ...while a colleague completes it
-    service.complete_task(
-        colleague(service, users), task, {"decision": "scr", "attendees": "3"}
+    engine.tasks.complete(
+        colleague(engine, users), task, {"decision": "scr", "attendees": "3"}
     )
     response = auth.post(
         f"/tasks/{task}", data={"decision": "no_scr", "attendees": "4"}
@@ -294,10 +295,10 @@ def test_someone_else_completing_it_first_shows_who_and_my_entries(
 
 
 def test_a_completed_task_page_says_who_completed_it(
-    auth: AuthActions, service: WorkflowService, users, case: CaseSummary
+    auth: AuthActions, engine: Engine, users, case: CaseSummary
 ) -> None:
-    task = committee_task(service, users)
-    service.complete_task(
+    task = committee_task(engine, users)
+    engine.tasks.complete(
         users["committee"], task, {"decision": "scr", "attendees": "3"}
     )
     auth.login("committee")

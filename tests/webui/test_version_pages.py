@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from engine import CaseSummary
+from engine import Engine
 from engine import UserInfo
-from engine.service import WorkflowService
 from tests.engine.helpers import GOOD_START
 from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
@@ -50,29 +50,29 @@ def version_without_committee() -> dict[str, bytes]:
 
 
 @pytest.fixture
-def v2(service: WorkflowService, users: dict[str, UserInfo], case: CaseSummary) -> int:
+def v2(engine: Engine, users: dict[str, UserInfo], case: CaseSummary) -> int:
     """Version 2 deployed (and current) while the mini case waits for the committee on version 1."""
-    return service.deploy(users["owner"], version_2(), "Clearer committee task").id
+    return engine.deployments.deploy(users["owner"], version_2(), "Clearer committee task").id
 
 
 @pytest.fixture
-def v3(service: WorkflowService, users: dict[str, UserInfo], v2: int) -> int:
-    return service.deploy(
+def v3(engine: Engine, users: dict[str, UserInfo], v2: int) -> int:
+    return engine.deployments.deploy(
         users["owner"], version_without_committee(), "No committee"
     ).id
 
 
 def deployment_of(
-    service: WorkflowService, users: dict[str, UserInfo], ref: str
+    engine: Engine, users: dict[str, UserInfo], ref: str
 ) -> int:
-    content_hash = service.get_case(users["bqam"], ref).summary.deployment_hash
-    deployments = service.list_deployments(users["owner"])
+    content_hash = engine.cases.view(users["bqam"], ref).summary.deployment_hash
+    deployments = engine.deployments.index(users["owner"])
     return next(d.id for d in deployments if d.content_hash == content_hash)
 
 
-def committee_task(service: WorkflowService, users: dict[str, UserInfo], ref: str):
+def committee_task(engine: Engine, users: dict[str, UserInfo], ref: str):
     return next(
-        t for t in service.tasks_for(users["committee"]) if t.case_reference == ref
+        t for t in engine.tasks.inbox(users["committee"]) if t.case_reference == ref
     )
 
 
@@ -96,7 +96,7 @@ def test_the_deployments_list_marks_the_current_one_and_offers_to_make_another_c
 
 def test_making_an_earlier_deployment_current_rolls_back_new_cases_only(
     auth: AuthActions,
-    service: WorkflowService,
+    engine: Engine,
     users: dict[str, UserInfo],
     case: CaseSummary,
     v2: int,
@@ -108,16 +108,16 @@ def test_making_an_earlier_deployment_current_rolls_back_new_cases_only(
     )
     page = text(auth.get("/deployments/"))
     assert "Deployment 1 is now current: new cases start on it." in page
-    assert [d.id for d in service.list_deployments(users["owner"]) if d.current] == [1]
-    fresh = service.start_case(users["bqam"], "Process_mini", GOOD_START)
-    assert committee_task(service, users, fresh.reference).name == COMMITTEE_V1
-    assert deployment_of(service, users, case.reference) == 1
+    assert [d.id for d in engine.deployments.index(users["owner"]) if d.current] == [1]
+    fresh = engine.cases.start(users["bqam"], "Process_mini", GOOD_START)
+    assert committee_task(engine, users, fresh.reference).name == COMMITTEE_V1
+    assert deployment_of(engine, users, case.reference) == 1
     show = text(auth.get(f"/deployments/{v2}"))
     assert (
         f'action="/deployments/{v2}/activate"' in show
     )  # and back again from its page
     assert auth.post(f"/deployments/{v2}/activate").status_code == 302
-    assert [d.id for d in service.list_deployments(users["owner"]) if d.current] == [v2]
+    assert [d.id for d in engine.deployments.index(users["owner"]) if d.current] == [v2]
 
 
 def test_the_diff_lists_a_changed_form_field_and_a_changed_timer_by_process(
@@ -146,7 +146,7 @@ def test_the_diff_lists_a_changed_form_field_and_a_changed_timer_by_process(
 
 def test_the_dry_run_says_per_case_whether_it_can_move_and_changes_nothing(
     auth: AuthActions,
-    service: WorkflowService,
+    engine: Engine,
     users: dict[str, UserInfo],
     case: CaseSummary,
     v3: int,
@@ -163,12 +163,12 @@ def test_the_dry_run_says_per_case_whether_it_can_move_and_changes_nothing(
     assert f"Task_committee: “{COMMITTEE_V1}” becomes “{COMMITTEE_V2}”" in row
     assert f'action="/deployments/migrations/{case.reference}"' in row
     assert "Move the 1 case of deployment 1 that can move" in safe
-    assert deployment_of(service, users, case.reference) == 1
+    assert deployment_of(engine, users, case.reference) == 1
 
 
 def test_a_safe_move_takes_the_case_to_version_2_whose_form_comes_next(
     auth: AuthActions,
-    service: WorkflowService,
+    engine: Engine,
     users: dict[str, UserInfo],
     case: CaseSummary,
     v2: int,
@@ -181,17 +181,17 @@ def test_a_safe_move_takes_the_case_to_version_2_whose_form_comes_next(
     page = text(auth.get(response.headers["Location"]))
     assert f"Case {ref} moved from deployment 1 to 2" in page
     assert f'action="/deployments/migrations/{ref}/undo"' in page
-    assert deployment_of(service, users, ref) == v2
+    assert deployment_of(engine, users, ref) == v2
     auth.logout()
     auth.login("committee")
-    task = committee_task(service, users, ref)
+    task = committee_task(engine, users, ref)
     form = text(auth.get(f"/tasks/{task.id}"))
     assert COMMITTEE_V2 in form and "Minutes of the meeting</label>" in form
 
 
 def test_an_unsafe_move_is_refused_with_the_reasons_and_changes_nothing(
     auth: AuthActions,
-    service: WorkflowService,
+    engine: Engine,
     users: dict[str, UserInfo],
     case: CaseSummary,
     v3: int,
@@ -205,8 +205,8 @@ def test_an_unsafe_move_is_refused_with_the_reasons_and_changes_nothing(
         f"<li>the active step “{COMMITTEE_V1}” (Task_committee) does not exist" in page
     )
     assert "Nothing was changed" in page
-    assert deployment_of(service, users, case.reference) == 1
-    assert committee_task(service, users, case.reference).name == COMMITTEE_V1
+    assert deployment_of(engine, users, case.reference) == 1
+    assert committee_task(engine, users, case.reference).name == COMMITTEE_V1
 
 
 def version_without_chair_decision() -> dict[str, bytes]:
@@ -226,28 +226,28 @@ def renamed(element_id: str, new_id: str) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def at_chair(service: WorkflowService, users: dict[str, UserInfo]) -> str:
+def at_chair(engine: Engine, users: dict[str, UserInfo]) -> str:
     """A second mini case, past the committee and the agencies: it waits for the chair's decision."""
-    ref = service.start_case(users["bqam"], "Process_mini", GOOD_START).reference
-    task = committee_task(service, users, ref)
+    ref = engine.cases.start(users["bqam"], "Process_mini", GOOD_START).reference
+    task = committee_task(engine, users, ref)
     decision = {"decision": "scr", "attendees": "3"}
-    service.complete_task(users["committee"], task.id, decision)
+    engine.tasks.complete(users["committee"], task.id, decision)
     for author in ("police_author", "health_author"):
         task = next(
-            t for t in service.tasks_for(users[author]) if t.case_reference == ref
+            t for t in engine.tasks.inbox(users[author]) if t.case_reference == ref
         )
-        service.complete_task(users[author], task.id, {"summary": "Seen twice."})
+        engine.tasks.complete(users[author], task.id, {"summary": "Seen twice."})
     return ref
 
 
 def test_moving_all_cases_moves_the_safe_ones_and_says_why_the_others_stayed(
     auth: AuthActions,
-    service: WorkflowService,
+    engine: Engine,
     users: dict[str, UserInfo],
     case: CaseSummary,
     at_chair: str,
 ) -> None:
-    v2 = service.deploy(users["owner"], version_without_chair_decision()).id
+    v2 = engine.deployments.deploy(users["owner"], version_without_chair_decision()).id
     auth.login("owner")
     response = auth.post("/deployments/migrations", data={"from": "1", "to": str(v2)})
     assert response.status_code == 302
@@ -257,8 +257,8 @@ def test_moving_all_cases_moves_the_safe_ones_and_says_why_the_others_stayed(
         f"Case {at_chair} stayed on deployment 1: the active step “Decide whether to "
         "hold an SCR” (Task_chair_decision) does not exist"
     ) in page
-    assert deployment_of(service, users, case.reference) == v2
-    assert deployment_of(service, users, at_chair) == 1
+    assert deployment_of(engine, users, case.reference) == v2
+    assert deployment_of(engine, users, at_chair) == 1
     again = auth.post("/deployments/migrations", data={"from": "1", "to": "1"})
     assert "No active case of deployment 1 could be moved." in text(
         auth.get(again.headers["Location"])
@@ -268,11 +268,11 @@ def test_moving_all_cases_moves_the_safe_ones_and_says_why_the_others_stayed(
 
 def test_a_case_moved_past_a_step_the_new_version_dropped_still_opens(
     auth: AuthActions,
-    service: WorkflowService,
+    engine: Engine,
     users: dict[str, UserInfo],
     at_chair: str,
 ) -> None:
-    v2 = service.deploy(users["owner"], version_without_committee()).id
+    v2 = engine.deployments.deploy(users["owner"], version_without_committee()).id
     auth.login("owner")
     auth.post(f"/deployments/migrations/{at_chair}", data={"to": str(v2)})
     auth.logout()
@@ -282,7 +282,7 @@ def test_a_case_moved_past_a_step_the_new_version_dropped_still_opens(
 
 def test_a_move_can_be_undone_until_the_case_moves_on(
     auth: AuthActions,
-    service: WorkflowService,
+    engine: Engine,
     users: dict[str, UserInfo],
     case: CaseSummary,
     v2: int,
@@ -294,19 +294,19 @@ def test_a_move_can_be_undone_until_the_case_moves_on(
     assert response.status_code == 302
     page = text(auth.get(response.headers["Location"]))
     assert f"Case {ref} is back on the version it was on before it was moved" in page
-    assert deployment_of(service, users, ref) == 1
-    assert committee_task(service, users, ref).name == COMMITTEE_V1
+    assert deployment_of(engine, users, ref) == 1
+    assert committee_task(engine, users, ref).name == COMMITTEE_V1
     never = auth.post(f"/deployments/migrations/{ref}/undo")
     assert never.status_code == 404 and "has no migration to undo" in text(never)
     auth.post(f"/deployments/migrations/{ref}", data={"to": str(v2)})
-    task = committee_task(service, users, ref)
+    task = committee_task(engine, users, ref)
     done = {"decision": "scr", "attendees": "3", "minutes": "m"}
-    service.complete_task(users["committee"], task.id, done)
+    engine.tasks.complete(users["committee"], task.id, done)
     refused = auth.post(f"/deployments/migrations/{ref}/undo")
     assert refused.status_code == 403 and "has moved on since it was migrated" in text(
         refused
     )
-    assert deployment_of(service, users, ref) == v2
+    assert deployment_of(engine, users, ref) == v2
     plan = text(auth.get(f"/deployments/migrations?to={v2}"))
     assert (
         f"/deployments/migrations/{ref}/undo" not in plan
@@ -357,7 +357,7 @@ def test_the_version_pages_answer_each_role_as_the_engine_allows(
 
 def test_auditors_change_no_version_even_with_a_valid_form(
     auth: AuthActions,
-    service: WorkflowService,
+    engine: Engine,
     users: dict[str, UserInfo],
     case: CaseSummary,
     v2: int,
@@ -367,5 +367,5 @@ def test_auditors_change_no_version_even_with_a_valid_form(
     moved = auth.post(f"/deployments/migrations/{case.reference}", data={"to": str(v2)})
     assert moved.status_code == 403
     assert "Auditors can read every case but cannot change anything." in text(moved)
-    assert [d.id for d in service.list_deployments(users["owner"]) if d.current] == [v2]
-    assert deployment_of(service, users, case.reference) == 1
+    assert [d.id for d in engine.deployments.index(users["owner"]) if d.current] == [v2]
+    assert deployment_of(engine, users, case.reference) == 1

@@ -7,8 +7,8 @@ from html import escape
 
 from markupsafe import escape as jinja_escape
 
+from engine import Engine
 from engine import UserInfo
-from engine.service import WorkflowService
 from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
 from tests.webui.database import FORMS_BPMN
@@ -24,14 +24,14 @@ def assert_escaped(page: str, where: str) -> None:
 
 
 def test_text_typed_into_forms_is_escaped_wherever_it_is_shown(
-    auth: AuthActions, service: WorkflowService, users: dict[str, UserInfo]
+    auth: AuthActions, engine: Engine, users: dict[str, UserInfo]
 ) -> None:
     auth.login("bqam")
     response = auth.post(
         "/cases/new/Process_forms", data={"case_title": XSS, "background": XSS}
     )
     reference = response.headers["Location"].rsplit("/", 1)[1]
-    task = service.tasks_for(users["bqam"])[0].id
+    task = engine.tasks.inbox(users["bqam"])[0].id
     assert_escaped(text(auth.get(f"/tasks/{task}")), "read-only field")
     entries = {"contact_name": XSS, "notes": XSS, "attendees": XSS}
     invalid = text(auth.post(f"/tasks/{task}", data=entries))
@@ -92,7 +92,7 @@ def test_names_and_notes_entered_by_admins_and_owners_are_escaped(
 
 
 def test_what_a_diagram_says_is_escaped_too(
-    auth: AuthActions, service: WorkflowService, users: dict[str, UserInfo]
+    auth: AuthActions, engine: Engine, users: dict[str, UserInfo]
 ) -> None:
     attack = escape(XSS, quote=True).encode()
     forms = FORMS_BPMN.read_bytes()
@@ -104,9 +104,9 @@ def test_what_a_diagram_says_is_escaped_too(
         b"As they sign their letters",
     ):
         forms = forms.replace(old, old + attack)
-    service.deploy(users["owner"], {**diagram_files(), "forms.bpmn": forms}, "names")
-    service.start_case(users["bqam"], "Process_forms", {"case_title": "t"})
-    task = service.tasks_for(users["bqam"])[0].id
+    engine.deployments.deploy(users["owner"], {**diagram_files(), "forms.bpmn": forms}, "names")
+    engine.cases.start(users["bqam"], "Process_forms", {"case_title": "t"})
+    task = engine.tasks.inbox(users["bqam"])[0].id
     auth.login("bqam")
     for url in ("/tasks/", f"/tasks/{task}"):
         assert_escaped(text(auth.get(url)), url)

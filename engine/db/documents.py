@@ -1,0 +1,79 @@
+"""The document table: files attached to a case or to one of its tasks."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import as_utc
+from engine.db.models import AppUser
+from engine.db.models import Document
+from engine.dto import DocumentInfo
+from engine.errors import NotFound
+
+
+def add(
+    session: Session,
+    *,
+    case_id: int,
+    task_id: str | None,
+    filename: str,
+    content_type: str,
+    content: bytes,
+    uploaded_by_id: int,
+    now: datetime,
+) -> Document:
+    document = Document(
+        case_id=case_id,
+        task_id=task_id,
+        filename=filename,
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        uploaded_by_id=uploaded_by_id,
+        uploaded_at=now,
+    )
+    session.add(document)
+    session.flush()
+    return document
+
+
+def get(session: Session, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"There is no document {document_id}.")
+    return document
+
+
+def of_case(session: Session, case_id: int, reference: str) -> list[DocumentInfo]:
+    """The case's documents, oldest first, with who uploaded them (one query)."""
+    query = (
+        select(Document, AppUser.display_name)
+        .outerjoin(AppUser, AppUser.id == Document.uploaded_by_id)
+        .where(Document.case_id == case_id)
+        .order_by(Document.uploaded_at, Document.id)
+    )
+    return [info(d, reference, name) for d, name in session.execute(query)]
+
+
+def info_of(session: Session, document: Document, reference: str) -> DocumentInfo:
+    uploader = session.get(AppUser, document.uploaded_by_id)
+    return info(document, reference, uploader.display_name if uploader else None)
+
+
+def info(document: Document, reference: str, uploader: str | None) -> DocumentInfo:
+    return DocumentInfo(
+        document.id,
+        reference,
+        document.task_id,
+        document.filename,
+        document.content_type,
+        document.size,
+        document.sha256,
+        uploader or "?",
+        as_utc(document.uploaded_at),
+    )

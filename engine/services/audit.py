@@ -1,0 +1,271 @@
+"""Audit: verify the hash chains and the replays, replay a case to any event, deadlines, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engine import access
+from engine.clock import as_utc
+from engine.db import audit as audit_rows
+from engine.db import cases as case_rows
+from engine.db import deployments as deployment_rows
+from engine.db import tasks as task_rows
+from engine.db.models import HumanTask
+from engine.db.models import ReviewCase
+from engine.dto import AuditEntry
+from engine.dto import ChainReport
+from engine.dto import UserInfo
+from engine.errors import NotFound
+from engine.process import replay
+from engine.process.parser import ProcessEntry
+from engine.services.case_store import CaseStore
+from engine.services.case_store import Kit
+from engine.services.unit_of_work import Transactions
+from engine.services.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayView:
+    """The case as it was right after one event."""
+
+    event: AuditEntry
+    done_by_process: dict[str, tuple[str, ...]]
+    active_by_process: dict[str, tuple[str, ...]]
+    data: dict[str, Any]
+    open_tasks: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayReport:
+    reference: str
+    ok: bool
+    events: int
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """One deadline of a case: a task with a due date from the diagram, and whether it was met."""
+
+    case_reference: str
+    task: str
+    phase: str | None
+    element_id: str
+    due_at: datetime
+    done_at: datetime | None
+    done_by: str | None
+    state: str  # met | missed | open | overdue | cancelled
+
+
+class Audit:
+    def __init__(self, transactions: Transactions, kit: Kit) -> None:
+        self.transactions = transactions
+        self.kit = kit
+
+    def verify_chain(self, chain: str | None = None) -> ChainReport:
+        """Check every hash chain (or one); the first bad event is named."""
+        return self.transactions.read(
+            None, lambda tx: audit_rows.verify(tx.session, chain)
+        )
+
+    def chain_name(self, reference: str) -> str:
+        """The name of a case's chain, for `verify_chain`."""
+        return self.transactions.read(
+            None,
+            lambda tx: audit_rows.case_chain(case_rows.get(tx.session, reference).id),
+        )
+
+    def verify_replays(self, reference: str | None = None) -> list[ReplayReport]:
+        """Replay every case (or one) from its events and compare with the stored workflow state."""
+
+        def query(tx: UnitOfWork) -> list[ReplayReport]:
+            return [
+                self._check_replay(tx, row)
+                for row in case_rows.all_rows(tx.session, reference)
+            ]
+
+        return self.transactions.read(None, query)
+
+    def replay(self, actor: UserInfo, reference: str, upto_seq: int) -> ReplayView:
+        """The workflow as it stood right after event `upto_seq` of the case, rebuilt from the events."""
+
+        def query(tx: UnitOfWork) -> ReplayView:
+            row = CaseStore(tx, self.kit).visible(reference)
+            if upto_seq < 1:
+                raise NotFound(f"Case {reference} has no event {upto_seq}.")
+            result = self._replay(tx, row, upto_seq)
+            if result.last is None or result.last.seq != upto_seq:
+                raise NotFound(f"Case {reference} has no event {upto_seq}.")
+            grouped = result.run.element_states_by_process()
+            return ReplayView(
+                event=result.last,
+                done_by_process={p: tuple(d) for p, (d, _a) in grouped.items()},
+                active_by_process={p: tuple(a) for p, (_d, a) in grouped.items()},
+                data=result.run.data(),
+                open_tasks=tuple((t.id, t.name) for t in result.run.ready_user_tasks()),
+            )
+
+        return self.transactions.read(actor, query)
+
+    def replayed_state(
+        self, actor: UserInfo, reference: str, upto_seq: int | None = None
+    ) -> str:
+        """The workflow state JSON rebuilt from the events up to `upto_seq` (for comparison and export)."""
+
+        def query(tx: UnitOfWork) -> str:
+            row = CaseStore(tx, self.kit).visible(reference)
+            return self._replay(tx, row, upto_seq).run.dump()
+
+        return self.transactions.read(actor, query)
+
+    def timeliness(
+        self, actor: UserInfo, reference: str | None = None
+    ) -> list[Deadline]:
+        """Every deadline of one case (or of every case the user may see): due, done, met or missed."""
+
+        def query(tx: UnitOfWork) -> list[Deadline]:
+            case_id = None
+            if reference is not None:
+                case_id = CaseStore(tx, self.kit).visible(reference).id
+            every = access.sees_every_case(tx.user)
+            rows = task_rows.with_due_dates(
+                tx.session, None if every else tx.user, case_id
+            )
+            return [_deadline(row, ref, by, tx.now) for row, ref, by in rows]
+
+        return self.transactions.read(actor, query)
+
+    def export(self, actor: UserInfo, reference: str) -> dict[str, Any]:
+        """The case record for people without access: summary, every event with its hashes, deadlines."""
+
+        def query(tx: UnitOfWork) -> dict[str, Any]:
+            row = CaseStore(tx, self.kit).visible(reference)
+            summary = case_rows.summary_of(tx.session, row)
+            events = [
+                audit_rows.entry(e, row.reference)
+                for e in audit_rows.events_of_case(tx.session, row.id)
+            ]
+            chain = audit_rows.verify(tx.session, audit_rows.case_chain(row.id))
+            return {
+                "case": {
+                    "reference": summary.reference,
+                    "process": summary.process_name,
+                    "status": summary.status,
+                    "phase": summary.phase,
+                    "started_at": summary.started_at.isoformat(),
+                    "started_by": summary.started_by,
+                    "deployment": summary.deployment_hash,
+                },
+                "chain_intact": chain.ok,
+                "events": [
+                    {
+                        "seq": e.seq,
+                        "type": e.type,
+                        "actor": e.actor,
+                        "at": e.at.isoformat(),
+                        "data": e.data,
+                        "hash": e.hash,
+                    }
+                    for e in events
+                ],
+            }
+
+        record = self.transactions.read(actor, query)
+        record["deadlines"] = [
+            {
+                "task": d.task,
+                "phase": d.phase,
+                "due_at": d.due_at.isoformat(),
+                "done_at": d.done_at.isoformat() if d.done_at else None,
+                "done_by": d.done_by,
+                "state": d.state,
+            }
+            for d in self.timeliness(actor, reference)
+        ]
+        return record
+
+    def export_csv(self, actor: UserInfo, reference: str) -> str:
+        """The case's events as CSV, hashes included, for people without access to the system."""
+        return export_csv(self.export(actor, reference))
+
+    def _check_replay(self, tx: UnitOfWork, row: ReviewCase) -> ReplayReport:
+        try:
+            result = self._replay(tx, row, None)
+        except (replay.ReplayFailed, ValueError, KeyError) as err:
+            return ReplayReport(
+                row.reference, False, 0, f"the events cannot be replayed: {err}"
+            )
+        difference = replay.first_difference(row.state, result.run.dump())
+        if difference:
+            return ReplayReport(
+                row.reference,
+                False,
+                result.applied,
+                f"replaying the events does not give the stored state: {difference}",
+            )
+        return ReplayReport(row.reference, True, result.applied)
+
+    def _replay(
+        self, tx: UnitOfWork, row: ReviewCase, upto_seq: int | None
+    ) -> replay.Replayed:
+        events = [
+            audit_rows.entry(e, row.reference)
+            for e in audit_rows.events_of_case(tx.session, row.id)
+        ]
+
+        def resolve(content_hash: str) -> ProcessEntry:
+            deployment = deployment_rows.by_hash(tx.session, content_hash)
+            if deployment is None:
+                raise KeyError(f"deployment {content_hash[:12]} is not stored")
+            return self.kit.bundle(tx.session, deployment.id).processes[row.process_id]
+
+        return replay.replay(resolve, self.kit.functions, events, upto_seq)
+
+
+def export_csv(record: dict[str, Any]) -> str:
+    """The events of an exported case as CSV (one row per event, data as JSON, hashes included)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["case", "seq", "at", "type", "actor", "data", "hash"])
+    for event in record["events"]:
+        writer.writerow(
+            [
+                record["case"]["reference"],
+                event["seq"],
+                event["at"],
+                event["type"],
+                event["actor"] or "",
+                json.dumps(event["data"], ensure_ascii=False, sort_keys=True),
+                event["hash"],
+            ]
+        )
+    return out.getvalue()
+
+
+def _deadline(
+    row: HumanTask, reference: str, done_by: str | None, now: datetime
+) -> Deadline:
+    due = as_utc(row.due_at)
+    done = as_utc(row.completed_at)
+    assert due is not None
+    if row.state == "completed":
+        state = "met" if done is not None and done <= due else "missed"
+    elif row.state == "cancelled":
+        state = "cancelled"
+    else:
+        state = "overdue" if now > due else "open"
+    return Deadline(
+        reference,
+        row.name,
+        row.phase,
+        row.element_id,
+        due,
+        done if row.state == "completed" else None,
+        done_by if row.state == "completed" else None,
+        state,
+    )
