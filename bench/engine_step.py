@@ -33,7 +33,6 @@ from sqlalchemy import text  # noqa: E402
 from engine import Engine  # noqa: E402
 from engine import EngineSettings  # noqa: E402
 from engine import build_engine  # noqa: E402
-from engine import bundles  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402
 from engine.clock import using_clock  # noqa: E402
 from engine.db.base import Base  # noqa: E402
@@ -42,9 +41,10 @@ from engine.db.base import make_engine  # noqa: E402
 from engine.db.models import HumanTask  # noqa: E402
 from engine.db.models import HumanTaskRole  # noqa: E402
 from engine.db.models import ReviewCase  # noqa: E402
+from engine.process import bundle as bundles  # noqa: E402
 from engine.process.functions import FUNCTIONS  # noqa: E402
 from engine.process.handlers import HandlerRegistry  # noqa: E402
-from engine.process.run import ScriptEngine  # noqa: E402
+from engine.process.hooks import ScriptEngine  # noqa: E402
 from engine.process.serializer import SERIALIZER  # noqa: E402
 from engine.roles import ROLES  # noqa: E402
 from tests.engine.helpers import RecordingHandler  # noqa: E402

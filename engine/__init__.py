@@ -26,6 +26,7 @@ from engine.dto import NotificationInfo
 from engine.dto import Option
 from engine.dto import StartForm
 from engine.dto import TaskForm
+from engine.dto import TaskPage
 from engine.dto import TaskSummary
 from engine.dto import Upload
 from engine.dto import UserInfo
@@ -86,6 +87,7 @@ __all__ = [
     "SystemClock",
     "TaskAlreadyCompleted",
     "TaskForm",
+    "TaskPage",
     "TaskNotReady",
     "TaskSummary",
     "TimelineEntry",

@@ -229,3 +229,12 @@ class Upload:
     filename: str
     content: bytes
     content_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskPage:
+    """Everything a task's page shows, read at one moment: its form, its case, the case's documents."""
+
+    form: TaskForm
+    case: CaseView
+    documents: tuple[DocumentInfo, ...]

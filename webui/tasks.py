@@ -11,7 +11,7 @@ from flask import url_for
 from werkzeug.wrappers import Response
 
 from engine import FormInvalid
-from engine import TaskForm
+from engine import TaskPage
 from webui.auth import safe_next
 from webui.extensions import actor
 from webui.extensions import engine
@@ -37,8 +37,8 @@ def index() -> str:
 @bp.get("/<task_id>")
 def show(task_id: str) -> str:
     """The task's form, generated from the diagram, with the case context."""
-    form = engine().tasks.open(actor(), task_id)
-    return task_page(form, form.values, {})
+    page = engine().tasks.page(actor(), task_id)
+    return task_page(page, page.form.values, {})
 
 
 @bp.post("/<task_id>")
@@ -50,7 +50,8 @@ def submit(task_id: str) -> Response | tuple[str, int]:
     try:
         engine().tasks.complete(actor(), task_id, values, uploads(request.files))
     except FormInvalid as err:
-        return task_page(form, err.submitted, err.errors), 400
+        page = engine().tasks.page(actor(), task_id)
+        return task_page(page, err.submitted, err.errors), 400
     flash(f"You completed “{form.task.name}” for case {reference}.", "success")
     return redirect(url_for("tasks.index"))
 
@@ -71,22 +72,19 @@ def release(task_id: str) -> Response:
     return redirect(safe_next(request.form.get("next")) or url_for("tasks.index"))
 
 
-def task_page(form: TaskForm, values: dict, errors: dict[str, str]) -> str:
+def task_page(page: TaskPage, values: dict, errors: dict[str, str]) -> str:
     """The task page; read-only fields always show the case's values, never what was posted."""
-    reference = form.task.case_reference
+    form = page.form
     values = {
         **values,
         **{f.id: form.values.get(f.id) for f in form.fields if f.readonly},
     }
-    case = engine().cases.view(actor(), reference)
-    uploads = any(f.type == "file" for f in form.fields)
-    documents = engine().documents.of_case(actor(), reference) if uploads else []
     return render_template(
         "tasks/task.html",
         form=form,
-        case=case,
+        case=page.case,
         values=shown_values(form.fields, values),
         errors=errors,
-        documents={str(d.id): d for d in documents},
-        multipart=uploads,
+        documents={str(d.id): d for d in page.documents},
+        multipart=any(f.type == "file" for f in form.fields),
     )

@@ -104,7 +104,7 @@ class Cases:
 
         def query(tx: UnitOfWork) -> CaseView:
             store = CaseStore(tx, self.kit)
-            return _view(tx, store.open(store.visible(reference)))
+            return case_view(tx, store.open(store.visible(reference)))
 
         return self.transactions.read(actor, query)
 
@@ -115,7 +115,7 @@ class Cases:
             store = CaseStore(tx, self.kit)
             case = store.open(store.visible(reference))
             return CasePage(
-                _view(tx, case),
+                case_view(tx, case),
                 tuple(_diagrams(case)),
                 tuple(document_rows.of_case(tx.session, case.row.id, reference)),
                 tuple(outbox_rows.of_case(tx.session, case.row.id, reference)),
@@ -196,7 +196,7 @@ class Cases:
         return self.transactions.write(actor, command)
 
 
-def _view(tx: UnitOfWork, case: OpenCase) -> CaseView:
+def case_view(tx: UnitOfWork, case: OpenCase) -> CaseView:
     done, active = case.run.element_states()
     open_tasks, steps = [], []
     for row, assignee, completer in task_rows.of_case(tx.session, case.row.id):

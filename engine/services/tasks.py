@@ -7,10 +7,12 @@ from typing import Any
 
 from engine import access
 from engine.db import cases as case_rows
+from engine.db import documents as document_rows
 from engine.db import tasks as task_rows
 from engine.db.models import HumanTask
 from engine.dto import CaseSummary
 from engine.dto import TaskForm
+from engine.dto import TaskPage
 from engine.dto import TaskSummary
 from engine.dto import Upload
 from engine.dto import UserInfo
@@ -20,6 +22,8 @@ from engine.errors import TaskNotReady
 from engine.process import forms
 from engine.services.case_store import CaseStore
 from engine.services.case_store import Kit
+from engine.services.case_store import OpenCase
+from engine.services.cases import case_view
 from engine.services.documents import store_document
 from engine.services.summaries import task_summary
 from engine.services.unit_of_work import Transactions
@@ -44,25 +48,17 @@ class Tasks:
 
     def open(self, actor: UserInfo, task_id: str) -> TaskForm:
         """The form of a ready task, with the values entered so far in the case."""
+        return self.transactions.read(
+            actor, lambda tx: _open(CaseStore(tx, self.kit), task_id)[0]
+        )
 
-        def query(tx: UnitOfWork) -> TaskForm:
-            store = CaseStore(tx, self.kit)
-            task, row = store.task(task_id, lock=False)
-            store.require_open(task)
-            if not access.sees_every_case(tx.user):
-                store.require_work(task)
-            case = store.open(row)
-            detail = case.run.detail(task_id)
-            values = {f.id: detail.data.get(f.id, f.default) for f in detail.fields}
-            assignee = task_rows.assignee_name(tx.session, task)
-            return TaskForm(
-                task_summary(task, row.reference, assignee, tx.now),
-                detail.documentation,
-                detail.fields,
-                values,
-                row.version,
-                task.element_id,
-            )
+    def page(self, actor: UserInfo, task_id: str) -> TaskPage:
+        """Everything the task's page shows, in one transaction with one workflow load."""
+
+        def query(tx: UnitOfWork) -> TaskPage:
+            form, case = _open(CaseStore(tx, self.kit), task_id)
+            documents = document_rows.of_case(tx.session, case.row.id, case.reference)
+            return TaskPage(form, case_view(tx, case), tuple(documents))
 
         return self.transactions.read(actor, query)
 
@@ -147,6 +143,28 @@ class Tasks:
             return task_summary(task, row.reference, assignee, tx.now)
 
         return self.transactions.write(actor, command)
+
+
+def _open(store: CaseStore, task_id: str) -> tuple[TaskForm, OpenCase]:
+    """The form of a ready task the user may work on (or, board-wide, look at), and its open case."""
+    tx = store.tx
+    task, row = store.task(task_id, lock=False)
+    store.require_open(task)
+    if not access.sees_every_case(tx.user):
+        store.require_work(task)
+    case = store.open(row)
+    detail = case.run.detail(task_id)
+    values = {f.id: detail.data.get(f.id, f.default) for f in detail.fields}
+    assignee = task_rows.assignee_name(tx.session, task)
+    form = TaskForm(
+        task_summary(task, row.reference, assignee, tx.now),
+        detail.documentation,
+        detail.fields,
+        values,
+        row.version,
+        task.element_id,
+    )
+    return form, case
 
 
 def _require_may_release(

@@ -24,7 +24,7 @@ def main(argv: list[str]) -> None:
         EngineSettings(database_url=f"sqlite:///{database}"),
         clock=FixedClock(datetime.fromisoformat(now)),
     )
-    app = create_app({"SERVICE": engine, "SECRET_KEY": secrets.token_hex(16)})
+    app = create_app({"ENGINE": engine, "SECRET_KEY": secrets.token_hex(16)})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     print(server.server_port, flush=True)
     server.serve_forever()
