@@ -14,8 +14,10 @@ import json
 from collections import defaultdict
 from collections import deque
 from collections.abc import Callable
+from collections.abc import Collection
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from engine.clock import FixedClock
@@ -53,6 +55,8 @@ class Replayed:
     run: CaseRun
     last: AuditEntry | None
     applied: int
+    states: dict[int, str] = field(default_factory=dict)
+    """The workflow state JSON right after each event asked for with `states_at`, by event number."""
 
 
 def replay(
@@ -60,63 +64,89 @@ def replay(
     functions: dict[str, Callable[..., Any]],
     events: Iterable[AuditEntry],
     until_seq: int | None = None,
+    states_at: Collection[int] = (),
 ) -> Replayed:
     """Apply the case's events in order, up to and including `until_seq` (all when None).
 
     `resolve(deployment hash)` gives the case's process entry (its parsed specs) in that deployment.
+    For each event number in `states_at` the workflow state right after that event is kept in
+    `Replayed.states`, so one pass gives the case at every point asked for. An event that is not a
+    command (a message queued, say) leaves the state as the command before it left it.
     """
     events = list(events)
-    results: dict[str, deque[Any]] = defaultdict(deque)
-    for event in events:
-        if event.type == "service_task_ran":
-            results[event.data.get("element", "")].append(event.data.get("result"))
-    run: CaseRun | None = None
-    reference = ""
-    count = 0
+    wanted = frozenset(states_at)
+    states: dict[int, str] = {}
+    replayer = _Replayer(resolve, functions, events)
     last = None
     applied = 0
-    before_migration: list[tuple[str, ProcessEntry, int]] = []
-    entry: ProcessEntry | None = None
     for event in events:
         if until_seq is not None and event.seq > until_seq:
             break
         last = event
-        if event.type not in COMMANDS:
-            continue
-        with using_clock(FixedClock(event.at)):
-            if event.type == "case_started":
-                reference = event.data["reference"]
-                entry = resolve(event.data["deployment"])
-                with task_ids(reference, 0) as ids:
-                    run = CaseRun.start(
-                        entry, functions, dict(event.data["start_data"])
-                    )
-                    run.on_service(_recorded(results))
-                    run.run()
-                count = ids.count
-            elif run is None or entry is None:
-                raise ReplayFailed(event, "the case has not been started")
-            elif event.type == "case_migrated":
-                before_migration.append((run.dump(), entry, count))
-                entry = resolve(event.data["to"])
-                with task_ids(reference, count) as ids:
-                    migrate(run, entry)
-                    run.run()
-                count = ids.count
-            elif event.type == "case_migration_undone":
-                if not before_migration:
-                    raise ReplayFailed(event, "there is no migration to undo")
-                state, entry, count = before_migration.pop()
-                run = CaseRun.load(state, entry, functions)
-                run.on_service(_recorded(results))
-            else:
-                with task_ids(reference, count) as ids:
-                    _apply(run, event)
-                count = ids.count
-        applied += 1
-    if run is None:
+        if event.type in COMMANDS:
+            with using_clock(FixedClock(event.at)):
+                replayer.apply(event)
+            applied += 1
+        if replayer.run is not None and event.seq in wanted:
+            states[event.seq] = replayer.run.dump()
+    if replayer.run is None:
         raise ValueError("There is no case_started event to replay from.")
-    return Replayed(run, last, applied)
+    return Replayed(replayer.run, last, applied, states)
+
+
+class _Replayer:
+    """The workflow being rebuilt, with what applying the next command needs."""
+
+    def __init__(
+        self,
+        resolve: Resolve,
+        functions: dict[str, Callable[..., Any]],
+        events: list[AuditEntry],
+    ) -> None:
+        self.resolve = resolve
+        self.functions = functions
+        self.results: dict[str, deque[Any]] = defaultdict(deque)
+        for event in events:
+            if event.type == "service_task_ran":
+                element = event.data.get("element", "")
+                self.results[element].append(event.data.get("result"))
+        self.run: CaseRun | None = None
+        self.entry: ProcessEntry | None = None
+        self.reference = ""
+        self.count = 0
+        self.before_migration: list[tuple[str, ProcessEntry, int]] = []
+
+    def apply(self, event: AuditEntry) -> None:
+        """Re-apply one recorded command, with the task ids it created then."""
+        if event.type == "case_started":
+            self.reference = event.data["reference"]
+            self.entry = self.resolve(event.data["deployment"])
+            with task_ids(self.reference, 0) as ids:
+                data = dict(event.data["start_data"])
+                self.run = CaseRun.start(self.entry, self.functions, data)
+                self.run.on_service(_recorded(self.results))
+                self.run.run()
+            self.count = ids.count
+            return
+        run, entry = self.run, self.entry
+        if run is None or entry is None:
+            raise ReplayFailed(event, "the case has not been started")
+        if event.type == "case_migration_undone":
+            if not self.before_migration:
+                raise ReplayFailed(event, "there is no migration to undo")
+            state, self.entry, self.count = self.before_migration.pop()
+            self.run = CaseRun.load(state, self.entry, self.functions)
+            self.run.on_service(_recorded(self.results))
+            return
+        with task_ids(self.reference, self.count) as ids:
+            if event.type == "case_migrated":
+                self.before_migration.append((run.dump(), entry, self.count))
+                self.entry = self.resolve(event.data["to"])
+                migrate(run, self.entry)
+                run.run()
+            else:
+                _apply(run, event)
+        self.count = ids.count
 
 
 def _apply(run: CaseRun, event: AuditEntry) -> None:

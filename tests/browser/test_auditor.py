@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Locator
 from playwright.sync_api import Page
 from playwright.sync_api import expect
 
@@ -40,6 +41,7 @@ from tests.webui.database import build_database
 pytestmark = pytest.mark.browser
 DECIDED_AT = london(date(2026, 3, 11), 14, 30)
 OFSTED = "Consider notifying Ofsted of the serious incident"
+OFSTED_TASK = "Task_consider_ofsted_notification"
 
 
 @contextmanager
@@ -107,17 +109,37 @@ def live_server(case_reference: tuple[str, str]) -> str:
     return case_reference[0]
 
 
-def marked(page: Page, marker: str, element_id: str) -> int:
-    """How many drawn elements with this id carry the marker (app-done or app-active)."""
-    selector = f'.djs-element.{marker}[data-element-id="{element_id}"]'
-    return page.locator(selector).count()
+def marked(page: Page, marker: str, element_id: str) -> Locator:
+    """The drawn elements with this id that carry the marker (app-done or app-active).
+
+    Check them with `expect(...)`, which waits, and only after `drawn(page)`: until bpmn-js has
+    imported the diagram there is nothing drawn, so no marker on anything.
+    """
+    return page.locator(f'.djs-element.{marker}[data-element-id="{element_id}"]')
 
 
 def drawn(page: Page) -> None:
-    """Wait until every diagram of the page is drawn with its markers."""
+    """Wait until every diagram of the page is drawn with its markers.
+
+    diagram.js sets data-rendered="true" on a diagram once bpmn-js has imported it and its markers are
+    on; the state script comes after the last diagram, so once it is there every diagram is listed.
+    """
+    expect(page.locator("#diagram-state")).to_be_attached()
     diagrams = page.locator(".app-diagram")
     for index in range(diagrams.count()):
         expect(diagrams.nth(index)).to_have_attribute("data-rendered", "true")
+
+
+def step(page: Page, direction: str) -> None:
+    """Follow the Previous or Next link and wait for that event's page, its diagrams drawn.
+
+    Until the heading changes the old page is still showing, drawn and marked as it was.
+    """
+    heading = page.get_by_role("heading", level=1)
+    shown = heading.inner_text()
+    page.get_by_role("link", name=re.compile(rf"^{direction}")).click()
+    expect(heading).not_to_have_text(shown)
+    drawn(page)
 
 
 def test_an_auditor_steps_through_a_case_and_is_refused_every_change(
@@ -160,28 +182,27 @@ def step_through(page: Page, reference: str, screenshots: Path) -> None:
         re.compile(r"^Event 1 of")
     )
     drawn(page)
-    assert marked(page, "app-active", "Task_consider_ofsted_notification") == 1
-    assert marked(page, "app-done", "Task_consider_ofsted_notification") == 0
-    assert marked(page, "app-done", "Task_notify_sqa_manager") == 1
-    assert marked(page, "app-active", "Task_arrange_committee") == 0
+    expect(marked(page, "app-active", OFSTED_TASK)).to_have_count(1)
+    expect(marked(page, "app-done", OFSTED_TASK)).to_have_count(0)
+    expect(marked(page, "app-done", "Task_notify_sqa_manager")).to_have_count(1)
+    expect(marked(page, "app-active", "Task_arrange_committee")).to_have_count(0)
     page.screenshot(path=screenshots / "audit-step-first.png", full_page=True)
     event = page.locator("#event")
     for _ in range(12):
         if f"completed “{OFSTED}”" in event.inner_text():
             break
-        page.get_by_role("link", name=re.compile(r"^Next")).click()
-        drawn(page)
+        step(page, "Next")
     expect(event).to_contain_text("Sunil Qureshi, Safeguarding and Quality Assurance")
-    assert marked(page, "app-done", "Task_consider_ofsted_notification") == 1
-    assert marked(page, "app-active", "Task_consider_ofsted_notification") == 0
-    assert marked(page, "app-active", "Task_arrange_committee") == 1
+    expect(marked(page, "app-done", OFSTED_TASK)).to_have_count(1)
+    expect(marked(page, "app-active", OFSTED_TASK)).to_have_count(0)
+    expect(marked(page, "app-active", "Task_arrange_committee")).to_have_count(1)
     expect(page.locator("main dl").first).to_contain_text("Notify Ofsted (and the DfE)")
     page.screenshot(path=screenshots / "audit-step-decided.png", full_page=True)
     assert serious_violations(page) == []
-    page.get_by_role("link", name=re.compile(r"^Previous")).click()
+    step(page, "Previous")
     expect(event).to_contain_text("deadline passed")
-    drawn(page)
-    assert marked(page, "app-active", "Task_consider_ofsted_notification") == 1
+    expect(marked(page, "app-active", OFSTED_TASK)).to_have_count(1)
+    expect(marked(page, "app-done", OFSTED_TASK)).to_have_count(0)
 
 
 def check_deadlines(page: Page, screenshots: Path) -> None:

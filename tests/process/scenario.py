@@ -10,6 +10,11 @@ test names are changed to what it says. Required free-text fields still empty ge
 required dates today's date (the day the person does the task). Any other required field still empty
 (a yes/no, a choice, a number) is a decision, so a test that leaves one out fails, naming it: the
 decisions of a process test are written in the test.
+
+A test that wants to compare the case with its own history asks for `keep_snapshots()`: from then on,
+after each of the scenario's commands (start, complete, move_to, deliver) the case's stored workflow
+state and the number of its last audit event are read straight from the database and kept whenever
+they changed.
 """
 
 from __future__ import annotations
@@ -23,8 +28,14 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
+from sqlalchemy import select
+
 from engine import Engine
 from engine.clock import FixedClock
+from engine.db.audit import case_chain
+from engine.db.models import AuditEvent
+from engine.db.models import ReviewCase
 from engine.db.reference import DEFAULT_CONTACTS
 from engine.dto import CaseSummary
 from engine.dto import CaseView
@@ -66,6 +77,35 @@ class Scenario:
         self.clock = clock
         self.reference: str | None = None
         self._notifications_seen = 0
+        self._snapshots: list[tuple[int, str]] | None = None
+
+    # ------------------------------------------------------------------ snapshots
+    def keep_snapshots(self) -> list[tuple[int, str]]:
+        """From now on keep (last event number, stored state) after every command that changed the case.
+
+        Returns the list they are kept in, oldest first; it grows as the scenario goes on.
+        """
+        if self._snapshots is None:
+            self._snapshots = []
+        return self._snapshots
+
+    def _snapshot(self) -> None:
+        """Read the case's stored state and last event number, as they are in the database now."""
+        if self._snapshots is None or self.reference is None:
+            return
+        with self.engine.database.bind.connect() as connection:
+            case_id, state = connection.execute(
+                select(ReviewCase.id, ReviewCase.state).where(
+                    ReviewCase.reference == self.reference
+                )
+            ).one()
+            seq = connection.execute(
+                select(func.max(AuditEvent.seq)).where(
+                    AuditEvent.chain == case_chain(case_id)
+                )
+            ).scalar_one()
+        if not self._snapshots or self._snapshots[-1] != (seq, state):
+            self._snapshots.append((seq, state))
 
     # ------------------------------------------------------------------ starting
     def start(
@@ -80,6 +120,7 @@ class Scenario:
         values = self._filled(form.fields, fields, f"the start form of {process_id}")
         summary = self.engine.cases.start(self.users[as_], process_id, values)
         self.reference = summary.reference
+        self._snapshot()
         return summary
 
     # ------------------------------------------------------------------ tasks
@@ -137,7 +178,9 @@ class Scenario:
         task = self.task(name, as_, of_agency, any_one)
         form = self.engine.tasks.open(self.users[as_], task.id)
         values = self._filled(form.fields, fields, f"“{name}”", shown=form.values)
-        return self.engine.tasks.complete(self.users[as_], task.id, values)
+        summary = self.engine.tasks.complete(self.users[as_], task.id, values)
+        self._snapshot()
+        return summary
 
     def offered_to(self, name: str, of_agency: str | None = None) -> list[str]:
         """The demo users who see a ready task `name` of this case (of that agency) in their inbox."""
@@ -195,13 +238,17 @@ class Scenario:
     def move_to(self, moment: datetime) -> int:
         """Set the clock and run the engine's tick (fire due timers); return how many cases moved."""
         self.clock.set(moment)
-        return self.engine.timers.fire_due()
+        moved = self.engine.timers.fire_due()
+        self._snapshot()
+        return moved
 
     def deliver(self, message: str, as_: str, **payload: Any) -> CaseSummary:
         assert self.reference is not None
-        return self.engine.cases.deliver_message(
+        summary = self.engine.cases.deliver_message(
             self.users[as_], self.reference, message, payload
         )
+        self._snapshot()
+        return summary
 
     # ------------------------------------------------------------------ reading
     def today(self) -> date:

@@ -20,10 +20,14 @@ BOARD = "Record the Board's decision on the overview report"
 REINSTATE = "Reinstate the SCR Panel and agree the further work"
 PUBLISH_DECISION = "Decide whether to publish the overview report"
 ADVICE = "Record the National Panel's advice and decide what to publish"
+PREPARE = "Prepare the report for publication"
+SHARING = "Agree how the report is shared with the family and staff"
+PUBLISH = "Publish the report on the Board website"
 
 
 def _up_to_approval(s: Scenario) -> None:
     journey.through(s, "review")
+    s.new_notifications()  # what those phases sent is checked in their own tests
 
 
 def test_a_report_that_fails_legal_review_is_revised_before_the_board_sees_it(
@@ -55,8 +59,10 @@ def test_the_board_sends_the_report_back_to_a_reinstated_panel_as_often_as_it_ne
     s = scenario
     _up_to_approval(s)
     s.move_to(london(date(2026, 6, 15)))
+    s.assert_offered(LEGAL, to=["legal"])
     s.complete(LEGAL, as_="legal", legal_report_compliant="yes")
     assert s.new_notifications() == {"board_overview_report": ["board", "chair"]}
+    s.assert_offered(BOARD, to=["chair"])
     for meeting, further_work in [
         (date(2026, 7, 1), "Say how the agencies will check the changes."),
         (date(2026, 9, 2), "Add the family's response to the findings."),
@@ -97,6 +103,7 @@ def test_not_publishing_asks_the_national_panel_and_publishes_a_redacted_or_less
     s = scenario
     _up_to_approval(s)
     journey.approval(s)
+    s.new_notifications()  # checked in test_the_report_is_published_...
     s.move_to(london(date(2026, 7, 2)))
     s.complete(
         PUBLISH_DECISION,
@@ -114,6 +121,44 @@ def test_not_publishing_asks_the_national_panel_and_publishes_a_redacted_or_less
     assert shown["publication_form"] == form
     journey.prepare_and_publish(s)
     assert s.data["publication_form"] == form
+    s.assert_records_intact()
+
+
+def test_the_report_is_published_a_week_after_the_national_panel_has_it_and_shared_with_family_and_staff(
+    scenario: Scenario,
+):
+    s = scenario
+    _up_to_approval(s)
+    journey.approval(s)
+    assert s.new_notifications() == {"board_overview_report": ["board", "chair"]}
+    s.move_to(london(date(2026, 7, 2)))
+    s.assert_offered(PUBLISH_DECISION, to=["chair"])
+    s.complete(PUBLISH_DECISION, as_="chair", publish_decision="publish")
+    s.move_to(london(date(2026, 7, 6)))
+    s.assert_offered(PREPARE, to=["bqam"])
+    s.complete(PREPARE, as_="bqam", executive_summary_positions_only="no")
+    assert s.new_notifications() == {
+        "national_panel_report_before_publication": ["contact:national_panel"]
+    }
+    s.move_to(london(date(2026, 7, 7)))
+    s.complete(
+        "Agree the media strategy for publication",
+        as_="chair",
+        media_strategy_meeting_held="yes",
+    )
+    s.assert_offered(SHARING, to=journey.PANEL)
+    s.complete(SHARING, as_="panelchair", staff_sharing_method="panel_members")
+    assert s.new_notifications() == {
+        "family_report_sharing": ["contact:family"],
+        "staff_report_sharing": journey.PANEL_MEMBERS,
+    }
+    s.move_to(end_of(date(2026, 7, 13)))  # a week after the report went to the Panel
+    assert s.open_tasks() == []
+    s.move_to(london(date(2026, 7, 14)))
+    s.assert_offered(PUBLISH, to=["bqam"])
+    s.complete(PUBLISH, as_="bqam")
+    assert s.data["published_on"] == "2026-07-14"
+    assert s.new_notifications() == {}
     s.assert_records_intact()
 
 

@@ -26,6 +26,7 @@ def _up_to_the_chair(s: Scenario, outcome: str = "criteria_met", **start) -> Non
     journey.information_gathering(s)
     journey.committee_assesses(s)
     journey.committee_recommends(s, outcome)
+    s.new_notifications()  # what those phases sent is checked in their own tests
 
 
 def test_chair_yes_commissions_the_review_and_tells_the_national_panel_ofsted_and_dfe(
@@ -34,9 +35,13 @@ def test_chair_yes_commissions_the_review_and_tells_the_national_panel_ofsted_an
     s = scenario
     _up_to_the_chair(s)
     journey.chair_decides(s, "yes", chair_guidance_to_panel="Consider SILP.")
-    journey.panel_setup(
-        s
-    )  # checks the decision, National Panel, Ofsted and DfE messages
+    assert s.new_notifications() == {
+        "chair_decision": ["bqam", "committee"],
+        "national_panel_scr_decision": ["contact:national_panel"],
+        "ofsted_scr_decision": ["contact:ofsted"],
+        "dfe_scr_decision": ["contact:dfe"],
+    }
+    journey.panel_setup(s)
     advised = ("sub_group", "national_panel", "ofsted", "dfe")
     assert {s.data[f"{body}_advised_on"] for body in advised} == {"2026-03-25"}
     s.assert_records_intact()
@@ -71,6 +76,7 @@ def test_dissent_is_put_before_the_chair_and_the_peer_review_can_send_the_decisi
     journey.committee_recommends(
         s, "criteria_met", dissent="The health member thinks a SILP is enough."
     )
+    s.new_notifications()  # what those phases sent is checked in their own tests
     form = s.engine.tasks.open(s.users["chair"], s.task(DECIDE, "chair").id)
     assert form.values["committee_dissent"] is True
     assert form.values["committee_dissent_detail"] == (

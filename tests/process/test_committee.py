@@ -23,6 +23,31 @@ DECIDE = "Decide whether the SCR criteria are met"
 def _up_to_the_committee(s: Scenario) -> None:
     journey.notification(s)
     journey.information_gathering(s)
+    s.new_notifications()  # what those phases sent is checked in test_notification.py
+
+
+def test_criteria_met_the_committee_assesses_within_three_weeks_and_the_chair_has_it_the_next_working_day(
+    scenario: Scenario,
+):
+    s = scenario
+    _up_to_the_committee(s)
+    task = s.assert_offered(ASSESS, to=["committee"])
+    # three weeks after the notification
+    assert task.due_at == end_of(date(2026, 3, 23))
+    journey.committee_assesses(s)
+    assert s.data["scr_criteria_advice"] == "must"
+    s.complete(
+        RECOMMEND,
+        as_="committee",
+        committee_met_on="2026-03-23",
+        committee_outcome="criteria_met",
+        committee_dissent="no",
+    )
+    task = s.assert_offered(SEND, to=["committee"])
+    assert task.due_at == end_of(date(2026, 3, 24))  # the next working day
+    s.complete(SEND, as_="committee")
+    assert s.new_notifications() == {"committee_recommendation": ["chair"]}
+    s.assert_records_intact()
 
 
 def test_criteria_met_late_committee_escalates_at_three_weeks_and_the_chair_is_told_the_next_working_day_after_easter(

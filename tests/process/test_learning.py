@@ -15,10 +15,13 @@ pytestmark = branch_test
 PROGRESS = "Report progress on the action with evidence"
 REVIEW_PROGRESS = "Review the progress and evidence"
 SIGN_OFF_PLAN = "Sign off the completed action plan"
+REGISTER = "Set up the register of progress against the recommendations"
+RECORD = "Record the recommendation and its SMART action"
 
 
 def _up_to_learning(s: Scenario) -> None:
     journey.through(s, "publication")
+    s.new_notifications()  # what those phases sent is checked in their own tests
 
 
 def test_each_recommendation_gets_one_action_its_agency_reports_on_until_the_sub_group_signs_it_off(
@@ -26,9 +29,20 @@ def test_each_recommendation_gets_one_action_its_agency_reports_on_until_the_sub
 ):
     s = scenario
     _up_to_learning(s)
-    journey.learning_register(
-        s, {1: "police", 2: "community_health", 3: "police"}, due="2026-10-30"
-    )
+    s.move_to(london(date(2026, 7, 20)))
+    s.assert_offered(REGISTER, to=["committee"])
+    s.complete(REGISTER, as_="committee", recommendation_count="3")
+    assert s.open_tasks().count(RECORD) == 3
+    for number, agency in [(1, "police"), (2, "community_health"), (3, "police")]:
+        s.complete(
+            RECORD,
+            as_="committee",
+            any_one=True,
+            recommendation_number=str(number),
+            multi_agency_recommendation="no",
+            action_agency=agency,
+            action_due_on="2026-10-30",
+        )
     assert s.offered_to(PROGRESS, of_agency="police") == ["police_manager"]
     assert s.offered_to(PROGRESS, of_agency="community_health") == ["health_manager"]
     assert s.open_tasks().count(PROGRESS) == 3

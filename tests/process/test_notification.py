@@ -19,6 +19,54 @@ INVOLVEMENT = "Secure the agency's files and report its involvement"
 PAPERS = "Collate the agency information for the Committee"
 
 
+def test_everyone_is_told_of_the_incident_and_each_agency_reports_before_the_committee_papers_go_out(
+    scenario: Scenario,
+):
+    s = scenario
+    s.start(**journey.STANDARD_START)
+    s.new_notifications()  # the Chair and the S&QA Service Manager: see the next test
+    s.move_to(london(date(2026, 3, 4)))
+    s.complete(
+        CONSIDER_OFSTED,
+        as_="sqa",
+        sin_child_death="yes",
+        ofsted_notification_required="yes",
+    )
+    assert s.new_notifications() == {
+        "ofsted_serious_incident": ["contact:ofsted"],
+        "dfe_serious_incident": ["contact:dfe"],
+        "sub_group_chair_incident": ["committee"],
+        "designated_nurse_incident": ["nurse"],
+        "ccg_nhs_england_incident": ["contact:ccg", "contact:nhs_england"],
+        "board_members_incident": ["board"],
+    }
+    s.assert_offered("Arrange the SCR Committee meeting", to=["secretariat"])
+    agencies = journey.STANDARD_START["agencies"]
+    assert s.offered_to(INVOLVEMENT) == sorted(
+        [journey.AUTHOR_OF[a] for a in agencies]
+        + [journey.MANAGER_OF[a] for a in agencies]
+    )
+    assert [t.due_at for t in s.view().open_tasks if t.name == INVOLVEMENT] == [
+        end_of(date(2026, 3, 16))
+    ] * len(agencies)  # two weeks after the notification
+
+    s.move_to(london(date(2026, 3, 5)))
+    s.complete(
+        "Arrange the SCR Committee meeting",
+        as_="secretariat",
+        committee_meeting_on="2026-03-23",
+    )
+    s.move_to(london(date(2026, 3, 10)))
+    s.complete(INVOLVEMENT, as_="police_author", agency_files_secured="yes")
+    s.complete(INVOLVEMENT, as_="health_manager", agency_files_secured="yes")
+    papers = s.assert_offered(PAPERS, to=["secretariat"])
+    assert papers.due_at == end_of(date(2026, 3, 18))  # 3 working days before the 23rd
+    s.move_to(london(date(2026, 3, 17)))
+    s.complete(PAPERS, as_="secretariat")
+    assert s.new_notifications() == {"committee_papers": ["committee"]}
+    s.assert_records_intact()
+
+
 def test_a_late_ofsted_decision_escalates_the_moment_five_working_days_pass_and_work_goes_on(
     scenario: Scenario,
 ):
@@ -69,7 +117,9 @@ def test_over_easter_the_five_working_days_skip_good_friday_and_easter_monday(
     assert task.due_at == datetime(2026, 4, 13, 22, 59, 59, tzinfo=UTC)
 
     s.move_to(london(date(2026, 4, 8), 23))
-    assert s.engine.notifications.queue_reminders() == 0  # not yet two working days before
+    assert (
+        s.engine.notifications.queue_reminders() == 0
+    )  # not yet two working days before
     s.move_to(london(date(2026, 4, 9), 8))
     assert s.engine.notifications.queue_reminders() == 1
     assert s.new_notifications() == {"task_due_soon": ["sqa"]}

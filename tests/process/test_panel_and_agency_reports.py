@@ -20,6 +20,8 @@ APPROVE_CHAIR = "Approve the appointment of the SCR Panel Chair"
 WRITE = journey.WRITE_REPORT
 SIGN_OFF = "Sign off the agency report"
 QA = journey.QA_REPORT
+BRIEF = "Brief the authors and the managers who sign off the reports"
+COMBINE = "Combine the agency chronologies into one multi-agency chronology"
 
 
 def _up_to_the_panel(s: Scenario, **start) -> None:
@@ -27,6 +29,69 @@ def _up_to_the_panel(s: Scenario, **start) -> None:
     journey.information_gathering(s)
     journey.committee(s)
     journey.chair_decides(s, "yes")
+    s.new_notifications()  # what those phases sent is checked in their own tests
+
+
+def test_the_panel_is_set_up_and_the_national_panel_board_coroner_and_family_are_told(
+    scenario: Scenario,
+):
+    s = scenario
+    _up_to_the_panel(s)
+    s.move_to(london(date(2026, 3, 27)))
+    s.assert_offered(ESTABLISH, to=["bqam"])
+    s.complete(ESTABLISH, as_="bqam", panel_agencies=journey.PANEL_AGENCIES)
+    s.assert_offered(APPROVE_CHAIR, to=["chair"])
+    s.complete(APPROVE_CHAIR, as_="chair", panel_chair_approved="yes")
+    s.move_to(london(date(2026, 3, 30)))
+    s.complete("Appoint the independent reviewer and overview author", as_="bqam")
+    assert s.new_notifications() == {
+        "national_panel_reviewers": ["contact:national_panel"]
+    }
+    s.assert_offered("Decide the review methodology", to=journey.PANEL)
+    s.complete(
+        "Decide the review methodology",
+        as_="panelchair",
+        methodology="traditional_imr",
+        imrs_requested="yes",
+    )
+    s.complete(
+        "Agree the terms of reference", as_="panelchair", **journey.TERMS_OF_REFERENCE
+    )
+    assert s.new_notifications() == {
+        "board_members_scr_commissioned": ["board"],
+        "coroner_scr_commissioned": ["contact:coroner"],  # the child died
+    }
+    s.move_to(london(date(2026, 4, 1)))
+    s.complete("Agree the letter to the family", as_="panelchair")
+    assert s.new_notifications() == {"family_letter": ["contact:family"]}
+    s.assert_records_intact()
+
+
+def test_each_agency_report_is_written_signed_off_and_accepted_by_the_date_in_the_terms_of_reference(
+    scenario: Scenario,
+):
+    s = scenario
+    _up_to_the_panel(s)
+    journey.panel_setup(s)
+    s.new_notifications()  # checked in the test above
+    s.assert_offered(BRIEF, to=["bqam"])
+    s.complete(BRIEF, as_="bqam")
+    for agency in journey.AGENCIES:
+        s.move_to(london(date(2026, 4, 20)))
+        author = s.task(WRITE, as_=journey.AUTHOR_OF[agency])
+        assert (author.agency, author.due_at) == (agency, end_of(date(2026, 4, 24)))
+        s.complete(WRITE, as_=journey.AUTHOR_OF[agency])
+        s.complete(
+            SIGN_OFF, as_=journey.MANAGER_OF[agency], agency_report_signed_off="yes"
+        )
+    s.move_to(london(date(2026, 4, 23)))
+    assert s.offered_to(QA) == journey.PANEL
+    for agency in journey.AGENCIES:
+        s.complete(QA, as_="panelchair", of_agency=agency, agency_report_accepted="yes")
+    s.move_to(london(date(2026, 4, 24)))
+    s.complete(COMBINE, as_="secretariat")
+    assert s.new_notifications() == {}
+    s.assert_records_intact()
 
 
 def test_a_panel_needs_four_agencies_and_a_chair_the_independent_chair_approves(
@@ -34,7 +99,6 @@ def test_a_panel_needs_four_agencies_and_a_chair_the_independent_chair_approves(
 ):
     s = scenario
     _up_to_the_panel(s, incident_type="serious_harm")
-    s.new_notifications()
     with pytest.raises(FormInvalid) as refused:
         s.complete(ESTABLISH, as_="bqam", panel_agencies=journey.PANEL_AGENCIES[:3])
     assert "at least 4" in refused.value.errors["panel_agencies"]
@@ -78,6 +142,7 @@ def test_each_agency_report_goes_to_its_author_and_a_rejected_one_comes_back_to_
     s = scenario
     _up_to_the_panel(s, agencies=["police", "community_health", "education"])
     journey.panel_setup(s)
+    s.new_notifications()  # checked in test_the_panel_is_set_up_...
     s.complete(
         "Brief the authors and the managers who sign off the reports", as_="bqam"
     )
@@ -160,6 +225,7 @@ def test_a_rejected_report_is_sent_back_only_to_the_author_who_wrote_it(
     s = scenario
     _up_to_the_panel(s)
     journey.panel_setup(s)
+    s.new_notifications()  # checked in test_the_panel_is_set_up_...
     s.complete(
         "Brief the authors and the managers who sign off the reports", as_="bqam"
     )

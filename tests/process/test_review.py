@@ -22,10 +22,14 @@ MEETING = journey.MEETING_ON_DRAFT
 WRITE_DRAFT = "Write and circulate the draft overview report"
 AGREE_WORKING = "Agree with the police and CPS what the review can do meanwhile"
 RESUME = "Resume the parts of the review that waited"
+FIRST_MEETING = "Hold the first SCR Panel meeting"
+LEARNING_EVENTS = "Run the practitioner learning events or structured conversations"
+FINALISE = "Finalise the overview report and action plan for the Board"
 
 
 def _up_to_the_review(s: Scenario) -> None:
     journey.through(s, "agency_reports")
+    s.new_notifications()  # what those phases sent is checked in their own tests
 
 
 def _first_meeting_and_learning(s: Scenario) -> None:
@@ -39,6 +43,36 @@ def _first_meeting_and_learning(s: Scenario) -> None:
         as_="reviewer",
         learning_event_record_checked="yes",
     )
+
+
+def test_the_panel_meets_hears_the_family_and_practitioners_and_agrees_a_draft_five_working_days_after_it_goes_out(
+    scenario: Scenario,
+):
+    s = scenario
+    _up_to_the_review(s)
+    s.move_to(london(date(2026, 4, 28)))
+    s.assert_offered(FIRST_MEETING, to=journey.PANEL)
+    s.complete(FIRST_MEETING, as_="panelchair")
+    s.move_to(london(date(2026, 5, 5)))
+    s.complete(
+        "Involve the family in the review", as_="panelchair", family_contributes="yes"
+    )
+    s.assert_offered(LEARNING_EVENTS, to=["reviewer"])
+    s.complete(LEARNING_EVENTS, as_="reviewer", learning_event_record_checked="yes")
+    s.move_to(london(date(2026, 6, 1)))
+    s.assert_offered(WRITE_DRAFT, to=["reviewer"])
+    s.complete(WRITE_DRAFT, as_="reviewer")
+    assert s.new_notifications() == {
+        "draft_overview_report": sorted(journey.PANEL + journey.PANEL_MEMBERS)
+    }
+    assert MEETING not in s.open_tasks()
+    s.move_to(london(date(2026, 6, 9)))  # five working days later: 2, 3, 4, 5, 8 June
+    s.complete(MEETING, as_="panelchair", final_draft_agreed="yes")
+    s.move_to(london(date(2026, 6, 10)))
+    s.assert_offered(FINALISE, to=journey.PANEL)
+    s.complete(FINALISE, as_="panelchair")
+    assert s.new_notifications() == {}  # the Board has it after the legal review
+    s.assert_records_intact()
 
 
 def test_panel_meetings_follow_each_draft_by_five_working_days_until_the_final_draft_is_agreed(
