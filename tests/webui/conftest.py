@@ -124,4 +124,6 @@ def forms_task(engine: Engine, users: dict[str, UserInfo]) -> str:
 
 
 def text(response: TestResponse) -> str:
+    """The raw HTML of a response: for what must not be anywhere in it (a leaked secret, unescaped
+    script). To assert what a person meets on a page, read it with tests.webui.html.read."""
     return response.get_data(as_text=True)

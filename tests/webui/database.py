@@ -30,7 +30,9 @@ def build_database(path: Path, files: dict[str, bytes]) -> None:
     engine.dispose()
     engine = build_engine(EngineSettings(database_url=url), clock=FixedClock(START))
     engine.directory.load_demo_users()
-    engine.deployments.deploy(engine.accounts.by_username("owner"), files, "test diagrams")
+    engine.deployments.deploy(
+        engine.accounts.by_username("owner"), files, "test diagrams"
+    )
     engine.dispose()  # checkpoints SQLite's WAL into the file
 
 

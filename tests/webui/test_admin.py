@@ -7,23 +7,29 @@ from engine import Engine
 from engine import UserInfo
 from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
+from tests.webui.html import read
 
 
 def test_users_page_lists_everybody_with_roles_and_agency(auth: AuthActions) -> None:
     auth.login("admin")
-    page = text(auth.get("/admin/users"))
-    assert "Priya Lewis" in page and "SCR Panel member" in page
-    assert "West Yorkshire Police" in page or "Police" in page
-    assert "Add a user" in page and "Deactivate" in page
+    page = read(auth.get("/admin/users"))
+    people = {
+        row["Name"]: row for row in page.table("Everybody with an account").records()
+    }
+    priya = people["Priya Lewis police_panel · police_panel@scr.example.org"]
+    assert "SCR Panel member" in priya["Roles"] and "Police" in priya["Agency"]
+    assert "Add a user" in page.buttons()
+    assert "Deactivate Priya Lewis" in page.buttons()
 
 
 def test_adding_a_user_who_can_then_sign_in(
     auth: AuthActions, app, engine: Engine
 ) -> None:
     auth.login("admin")
-    page = text(auth.get("/admin/users/new"))
-    assert 'name="roles" type="checkbox" value="reviewer"' in page
-    assert '<select class="govuk-select" id="agency" name="agency"' in page
+    fields = read(auth.get("/admin/users/new")).fields()
+    assert fields["roles"].kind == "checkbox"
+    assert "reviewer" in [option.value for option in fields["roles"].options]
+    assert fields["agency"].kind == "select"
     response = auth.post(
         "/admin/users/new",
         data={
@@ -36,7 +42,10 @@ def test_adding_a_user_who_can_then_sign_in(
         },
     )
     assert response.status_code == 302
-    assert "Nina Author can now sign in as newauthor." in text(auth.get("/admin/users"))
+    assert (
+        "Nina Author can now sign in as newauthor."
+        in read(auth.get("/admin/users")).text
+    )
     from tests.webui.conftest import AuthActions as Actions
 
     newcomer = Actions(app.test_client())
@@ -50,10 +59,10 @@ def test_user_form_errors_are_shown_on_their_fields(auth: AuthActions) -> None:
         data={"username": "", "display_name": "", "password": "x", "roles": "reviewer"},
     )
     assert response.status_code == 400
-    page = text(response)
-    assert 'href="#username">Enter user name' in page
-    assert 'href="#display_name">Enter full name' in page
-    assert 'value="reviewer" checked' in page
+    page = read(response)
+    assert ("Enter user name", "username") in page.error_summary()
+    assert ("Enter full name", "display_name") in page.error_summary()
+    assert page.form_values()["roles"] == ["reviewer"]
     response = auth.post(
         "/admin/users/new",
         data={
@@ -62,14 +71,16 @@ def test_user_form_errors_are_shown_on_their_fields(auth: AuthActions) -> None:
             "password": "long-enough-password",
         },
     )
-    assert 'href="#username">The user name bqam is taken; choose another' in text(
+    assert ("The user name bqam is taken; choose another", "username") in read(
         response
-    )
+    ).error_summary()
     response = auth.post(
         "/admin/users/new",
         data={"username": "shorty", "display_name": "Short", "password": "short"},
     )
-    assert 'href="#password">A password must be at least' in text(response)
+    assert read(response).error_summary() == [
+        ("A password must be at least 10 characters long", "password")
+    ]
 
 
 def test_changing_roles_and_agency(
@@ -77,10 +88,10 @@ def test_changing_roles_and_agency(
 ) -> None:
     auth.login("admin")
     reviewer = users["reviewer"]
-    page = text(auth.get(f"/admin/users/{reviewer.id}"))
-    assert 'value="Rowan Ives"' in page
-    assert 'value="reviewer" checked' in page
-    assert 'name="username"' not in page and 'name="password"' not in page
+    values = read(auth.get(f"/admin/users/{reviewer.id}")).form_values()
+    assert values["display_name"] == "Rowan Ives"
+    assert values["roles"] == ["reviewer"]
+    assert "username" not in values and "password" not in values
     response = auth.post(
         f"/admin/users/{reviewer.id}",
         data={
@@ -104,12 +115,18 @@ def test_deactivating_a_user_releases_their_claims(
     auth.login("admin")
     response = auth.post(f"/admin/users/{users['committee'].id}/deactivate")
     assert response.status_code == 302
-    page = text(auth.get("/admin/users"))
+    page = read(auth.get("/admin/users"))
     assert (
         "Carol Mitchell can no longer sign in; their claimed tasks were released."
-        in page
+        in page.text
     )
-    assert "Deactivated" in page
+    people = {
+        row["Name"]: row for row in page.table("Everybody with an account").records()
+    }
+    assert (
+        people["Carol Mitchell committee · committee@scr.example.org"]["Status"]
+        == "Deactivated"
+    )
     view = engine.cases.view(users["admin"], case.reference)
     assert view.open_tasks[0].assignee is None
 
@@ -118,8 +135,12 @@ def test_admins_cannot_deactivate_themselves(
     auth: AuthActions, users: dict[str, UserInfo]
 ) -> None:
     auth.login("admin")
-    page = text(auth.get("/admin/users"))
-    assert f"/admin/users/{users['admin'].id}/deactivate" not in page
+    page = read(auth.get("/admin/users"))
+    assert "Deactivate Ada Minter" not in page.buttons()
+    assert "Deactivate Priya Lewis" in page.buttons()
+    actions = [form.action for form in page.forms()]
+    assert f"/admin/users/{users['admin'].id}/deactivate" not in actions
+    assert f"/admin/users/{users['committee'].id}/deactivate" in actions
     response = auth.post(f"/admin/users/{users['admin'].id}/deactivate")
     assert response.status_code == 403
     assert "You cannot deactivate your own account." in text(response)

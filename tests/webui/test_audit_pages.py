@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 
 import pytest
 from sqlalchemy import text as sql
@@ -24,19 +23,17 @@ from tests.engine.helpers import GOOD_START
 from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
 from tests.webui.database import ROLE_USERS
+from tests.webui.html import Page
+from tests.webui.html import read
 
 ROLES = sorted(ROLE_USERS)
 BOARD_WIDE = {"bqam", "independent_chair", "auditor", "admin"}
 CASE_VIEWERS = BOARD_WIDE | {"scr_committee"}
 COMMITTEE = "Decide whether the criteria are met"
 CHAIR = "Decide whether to hold an SCR"
-DATA_STATE = re.compile(r'data-state="(\w+)"')
-STATE = re.compile(r'<script type="application/json" id="diagram-state">(.*?)</script>')
 
 
-def complete(
-    engine: Engine, user: UserInfo, reference: str, values: dict
-) -> None:
+def complete(engine: Engine, user: UserInfo, reference: str, values: dict) -> None:
     task = next(t for t in engine.tasks.inbox(user) if t.case_reference == reference)
     engine.tasks.complete(user, task.id, values)
 
@@ -79,39 +76,45 @@ def steps(engine: Engine, user: UserInfo, reference: str) -> dict[str, int]:
     return found
 
 
-def diagram_state(page: str) -> list[dict[str, list[str]]]:
-    match = STATE.search(page)
-    assert match, "no diagram state on the page"
-    return json.loads(match.group(1))
+def diagram_state(page: Page) -> list[dict[str, list[str]]]:
+    """What the diagram marks done and active, for each diagram of the case."""
+    return page.json_data("diagram-state")
 
 
-def rows(page: str, table_id: str) -> list[str]:
-    table = page[page.index(f'id="{table_id}"') :]
-    table = table[: table.index("</table>")]
-    return table.split('<tr class="govuk-table__row"')[2:]  # after the header
+def step_links(page: Page) -> dict[str, str]:
+    """The links to the previous and next events: "Previous" / "Next" → href."""
+    links = page.region("Previous and next events").links()
+    return {text.split()[0]: href for text, href in links}
 
 
 def test_timeline_says_who_did_what_in_which_role_with_their_entries(
     auth: AuthActions, decided: str
 ) -> None:
     auth.login("auditor")
-    page = text(auth.get(f"/audit/cases/{decided}"))
+    page = read(auth.get(f"/audit/cases/{decided}"))
     assert (
-        "<strong>12 March 2026 09:00</strong> — Carol Mitchell, SCR Committee member, "
+        "12 March 2026 09:00 — Carol Mitchell, SCR Committee member, "
         f"completed “{COMMITTEE}”"
-    ) in page
+    ) in page.lines
     assert (
-        "<strong>2 March 2026 09:00</strong> — Beatrice Quinn, Business and Quality "
+        "2 March 2026 09:00 — Beatrice Quinn, Business and Quality "
         "Assurance Manager, started the case"
-    ) in page
-    assert "The system: queued “SCR-2026-0001: serious incident notified”" in page
-    assert "Committee recommendation</dt>" in page and ">Undertake an SCR</dd>" in page
-    assert "Agreed.\nUnanimous.</dd>" in page
-    assert "Child&#39;s anonymised reference</dt>" in page and ">AB1234</dd>" in page
-    assert "Intact" in page and "match their hashes" in page
-    assert "Matches" in page and "gives exactly the stored state" in page
-    assert f'href="/audit/cases/{decided}/steps/1"' in page
-    assert f'href="/audit/cases/{decided}/record.json"' in page
+    ) in page.lines
+    assert "The system: queued “SCR-2026-0001: serious incident notified”" in page.text
+    entries = page.definitions()
+    assert ("Committee recommendation", "Undertake an SCR") in entries
+    assert ("Minutes", "Agreed.\nUnanimous.") in entries  # on two lines, as entered
+    assert ("Child's anonymised reference", "AB1234") in entries
+    integrity = dict(entries)
+    assert "Intact" in page.tags() and integrity["Audit chain"].startswith("Intact ")
+    assert "match their hashes" in integrity["Audit chain"]
+    assert "Matches" in page.tags() and integrity["Replay"].startswith("Matches ")
+    assert "gives exactly the stored state" in integrity["Replay"]
+    steps = f"/audit/cases/{decided}/steps/1"
+    assert page.link("Step through the case on its diagram") == steps
+    assert page.link("See the case at this step (event 1)") == steps
+    record = f"/audit/cases/{decided}/record.json"
+    assert ("Download the record as JSON", record) in page.downloads()
 
 
 def test_a_tampered_record_shows_where_the_chain_breaks_and_the_replay_parts(
@@ -130,12 +133,18 @@ def test_a_tampered_record_shows_where_the_chain_breaks_and_the_replay_parts(
             {"s": seq},
         )
     auth.login("auditor")
-    page = text(auth.get(f"/audit/cases/{decided}"))
-    assert "Broken" in page
-    assert f"Broken at case:1 #{seq} task_completed" in page
-    assert "its content does not match its hash; it was edited." in page
-    assert "Differs" in page and "Replaying the events does not give the stored" in page
-    assert "Broken" in text(auth.get("/audit/"))
+    page = read(auth.get(f"/audit/cases/{decided}"))
+    integrity = dict(page.definitions())
+    assert "Broken" in page.tags() and integrity["Audit chain"].startswith("Broken ")
+    assert f"Broken at case:1 #{seq} task_completed" in integrity["Audit chain"]
+    assert (
+        "its content does not match its hash; it was edited."
+        in integrity["Audit chain"]
+    )
+    assert "Differs" in page.tags() and integrity["Replay"].startswith(
+        "Differs Replaying the events does not give the stored"
+    )
+    assert "Broken" in read(auth.get("/audit/")).tags()
 
 
 def test_step_through_shows_the_diagram_as_it_was_after_each_event(
@@ -147,40 +156,44 @@ def test_step_through_shows_the_diagram_as_it_was_after_each_event(
     at = steps(engine, users["auditor"], decided)
     base = f"/audit/cases/{decided}/steps"
     auth.login("auditor")
-    first = text(auth.get(f"{base}/1"))
+    first = read(auth.get(f"{base}/1"))
     [mini] = diagram_state(first)
     assert "Task_committee" in mini["active"] and "Task_committee" not in mini["done"]
-    assert f'data-xml-url="/cases/{decided}/diagrams/0.bpmn"' in first
-    assert 'rel="prev"' not in first and f'href="{base}/2" rel="next"' in first
-    assert "Entered at this step" in first and "AB1234</dd>" in first
-    assert f"<li>{COMMITTEE}</li>" in first
+    assert f"/cases/{decided}/diagrams/0.bpmn" in first.data("xml-url")
+    assert step_links(first) == {"Next": f"{base}/2"}
+    assert "Entered at this step" in first.headings()
+    assert ("Child's anonymised reference", "AB1234") in first.definitions()
+    assert COMMITTEE in first.section("Waiting at this point")
 
-    page = text(auth.get(f"{base}/{at['committee']}"))
+    page = read(auth.get(f"{base}/{at['committee']}"))
     [mini] = diagram_state(page)
     assert "Task_committee" in mini["done"] and mini["active"] == ["Task_agency_report"]
-    assert "Committee recommendation</dt>" in page and "Undertake an SCR" in page
-    assert "Carol Mitchell, SCR Committee member, completed" in page
-    assert f'href="{base}/{at["committee"] - 1}" rel="prev"' in page
-    assert "<li>Write the agency&#39;s involvement report</li>" in page
+    assert ("Committee recommendation", "Undertake an SCR") in page.definitions()
+    assert "Carol Mitchell, SCR Committee member, completed" in page.text
+    assert step_links(page)["Previous"] == f"{base}/{at['committee'] - 1}"
+    assert "Write the agency's involvement report" in page.section(
+        "Waiting at this point"
+    )
 
     last = engine.timeline.of_case(users["auditor"], decided)[-1].seq
-    end = text(auth.get(f"{base}/{last}"))
-    assert 'rel="next"' not in end and f"Event {last} of {last}" in end
+    end = read(auth.get(f"{base}/{last}"))
+    assert "Next" not in step_links(end) and end.heading == f"Event {last} of {last}"
 
 
 def test_the_timeliness_of_a_case_with_one_late_decision_shows_exactly_that_one_missed(
     auth: AuthActions, reviewed: str
 ) -> None:
     auth.login("auditor")
-    page = text(auth.get(f"/audit/cases/{reviewed}/timeliness"))
-    found = rows(page, "deadlines")
+    page = read(auth.get(f"/audit/cases/{reviewed}/timeliness"))
+    found = page.table().records()
     assert len(found) == 2
-    missed = [r for r in found if 'data-state="missed"' in r]
-    assert len(missed) == 1 and COMMITTEE in missed[0]
-    assert "9 March 2026" in missed[0] and "12 March 2026" in missed[0]
-    assert "Carol Mitchell" in missed[0] and ">Missed</strong>" in missed[0]
-    [met] = [r for r in found if 'data-state="met"' in r]
-    assert CHAIR in met and "Irene Chalmers" in met and "22 March 2026" in met
+    missed = [r for r in found if r["State"] == "Missed"]
+    assert len(missed) == 1 and missed[0]["Step"].startswith(COMMITTEE)
+    assert missed[0]["Due"] == "9 March 2026" and missed[0]["Done"] == "12 March 2026"
+    assert missed[0]["By"] == "Carol Mitchell" and "Missed" in page.tags()
+    [met] = [r for r in found if r["State"] == "Met"]
+    assert met["Step"].startswith(CHAIR) and met["By"] == "Irene Chalmers"
+    assert met["Due"] == "22 March 2026"
 
 
 def test_timeliness_across_cases_can_be_filtered_by_state(
@@ -191,23 +204,23 @@ def test_timeliness_across_cases_can_be_filtered_by_state(
 ) -> None:
     waiting = engine.cases.start(users["bqam"], "Process_mini", GOOD_START).reference
     auth.login("auditor")
-    page = text(auth.get("/audit/timeliness"))
-    assert len(rows(page, "deadlines")) == 3
-    assert f">{reviewed}</a>" in page and f">{waiting}</a>" in page
-    assert 'value="missed" checked' not in page and "Missed (1)" in page
-    missed = text(auth.get("/audit/timeliness?state=missed"))
-    [row] = rows(missed, "deadlines")
-    assert reviewed in row and COMMITTEE in row
+    page = read(auth.get("/audit/timeliness"))
+    assert len(page.table()) == 3
+    assert page.link(reviewed) == f"/audit/cases/{reviewed}/timeliness"
+    assert page.link(waiting) == f"/audit/cases/{waiting}/timeliness"
+    assert page.form_values()["state"] == []  # nothing ticked
+    assert ("missed", "Missed (1)") in page.field("state").options
+    missed = read(auth.get("/audit/timeliness?state=missed"))
+    [row] = missed.table().records()
+    assert row["Case"] == reviewed and row["Step"].startswith(COMMITTEE)
+    assert missed.form_values()["state"] == ["missed"]
+    assert missed.link("Show every deadline") == "?"
+    both = read(auth.get("/audit/timeliness?state=open&state=met")).table()
+    assert sorted(both.column("State")) == ["Met", "Open"]
+    assert len(read(auth.get("/audit/timeliness?state=nonsense")).table()) == 3
     assert (
-        'value="missed" checked' in missed and 'href="?">Show every deadline' in missed
-    )
-    both = rows(text(auth.get("/audit/timeliness?state=open&state=met")), "deadlines")
-    assert sorted(DATA_STATE.search(r).group(1) for r in both) == ["met", "open"]
-    assert (
-        len(rows(text(auth.get("/audit/timeliness?state=nonsense")), "deadlines")) == 3
-    )
-    assert "No deadline is overdue." in text(
-        auth.get("/audit/timeliness?state=overdue")
+        "No deadline is overdue."
+        in read(auth.get("/audit/timeliness?state=overdue")).text
     )
 
 
@@ -215,19 +228,20 @@ def test_the_timeline_of_a_case_past_a_task_done_once_per_agency(
     auth: AuthActions, reviewed: str
 ) -> None:
     auth.login("auditor")
-    page = text(auth.get(f"/audit/cases/{reviewed}"))
-    assert "Paul Armitage, Agency report author, completed" in page
+    page = read(auth.get(f"/audit/cases/{reviewed}"))
+    assert "Paul Armitage, Agency report author, completed" in page.text
 
 
 def test_people_see_the_deadlines_of_their_own_cases_only(
     auth: AuthActions, reviewed: str
 ) -> None:
     auth.login("police_author")  # reported on the reviewed case
-    assert reviewed in text(auth.get("/audit/timeliness"))
+    assert reviewed in read(auth.get("/audit/timeliness")).table().column("Case")
     auth.logout()
     auth.login("education_author")  # never took part
-    page = text(auth.get("/audit/timeliness"))
-    assert reviewed not in page and "Every deadline (0)" in page
+    response = auth.get("/audit/timeliness")
+    assert reviewed not in text(response)
+    assert read(response).table().caption == "Every deadline (0)"
 
 
 def test_the_record_downloads_as_json_with_every_event_and_hash(
@@ -278,21 +292,32 @@ def test_the_printable_record_holds_the_decisions_deadlines_and_every_event(
     decided: str,
 ) -> None:
     auth.login("chair")
-    page = text(auth.get(f"/audit/cases/{decided}/print"))
-    assert '<h1 class="govuk-heading-l">Record of case SCR-2026-0001</h1>' in page
-    assert "Decisions and entries" in page and ">Undertake an SCR</dd>" in page
-    assert ">Missed</strong>" in page and "9 March 2026" in page
-    assert "Printed</dt>" in page and "by Irene Chalmers" in page
-    assert "data-app-print hidden" in page and "app-no-print" in page
+    page = read(auth.get(f"/audit/cases/{decided}/print"))
+    assert page.heading == "Record of case SCR-2026-0001"
+    assert "Decisions and entries" in page.headings()
+    assert ("Committee recommendation", "Undertake an SCR") in page.definitions()
+    [deadline] = page.table(f"Deadlines of case {decided}").records()
+    assert (deadline["Due"], deadline["State"]) == ("9 March 2026", "Missed")
+    assert "Missed" in page.tags()
+    assert dict(page.definitions())["Printed"].endswith("by Irene Chalmers")
+    # The print button needs JavaScript; the paper has the record, not the instructions.
+    assert "Print this record" not in page.buttons()
+    assert "Print this record" in page.with_javascript().buttons()
+    printed = page.printed()
+    assert printed.heading == "Record of case SCR-2026-0001"
+    assert "This page is laid out for printing" in page.text
+    assert "This page is laid out for printing" not in printed.text
+    assert printed.with_javascript().buttons() == []
     history = engine.cases.history(users["auditor"], decided)
-    assert all(f"<code>{e.hash[:16]}</code>" in page for e in history)
+    events = printed.table(f"Every event recorded for case {decided}")
+    assert events.column("Hash") == [e.hash[:16] for e in history]
 
 
 def test_the_case_page_links_to_its_audit_record(
     auth: AuthActions, case: CaseSummary
 ) -> None:
     auth.login("committee")
-    page = text(auth.get(f"/cases/{case.reference}"))
+    links = [link.href for link in read(auth.get(f"/cases/{case.reference}")).links()]
     for path in (
         "",
         "/steps/1",
@@ -301,7 +326,7 @@ def test_the_case_page_links_to_its_audit_record(
         "/record.json",
         "/record.csv",
     ):
-        assert f'href="/audit/cases/{case.reference}{path}"' in page
+        assert f"/audit/cases/{case.reference}{path}" in links
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -332,8 +357,8 @@ def test_the_audit_pages_answer_each_role_as_the_engine_allows(
     }
     met = {url: auth.get(url).status_code for url in expected}
     assert met == expected
-    menu = text(auth.get("/tasks/")).split('id="navigation"')[1].split("</ul>")[0]
-    assert ('href="/audit/"' in menu) == (role in BOARD_WIDE)
+    menu = read(auth.get("/tasks/")).region("Menu").links()
+    assert (("Audit", "/audit/") in menu) == (role in BOARD_WIDE)
 
 
 def test_the_audit_pages_change_nothing_and_take_no_posts(
@@ -348,6 +373,6 @@ def test_the_audit_pages_change_nothing_and_take_no_posts(
         assert auth.get(f"/audit/cases/{decided}{path}").status_code == 200
         assert auth.post(f"/audit/cases/{decided}{path}").status_code == 405
     assert auth.post("/audit/timeliness").status_code == 405
-    page = text(auth.get(f"/audit/cases/{decided}/steps/1"))
-    assert page.count("<form") == 1  # signing out
+    page = read(auth.get(f"/audit/cases/{decided}/steps/1"))
+    assert [form.action for form in page.forms()] == ["/sign-out"]
     assert engine.cases.history(users["auditor"], decided) == before

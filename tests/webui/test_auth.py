@@ -9,41 +9,44 @@ from engine import Engine
 from engine import UserInfo
 from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
+from tests.webui.html import read
 from webui.auth import safe_next
 
 
 def test_sign_in_page_has_labelled_fields(client: FlaskClient) -> None:
-    page = text(client.get("/sign-in"))
-    assert (
-        '<label class="govuk-label govuk-label--s" for="username">User name</label>'
-        in page
-    )
-    assert 'for="password"' in page and 'type="password"' in page
-    assert 'autocomplete="current-password"' in page
+    fields = read(client.get("/sign-in")).fields()
+    assert fields["username"].label == "User name"
+    assert fields["password"].label == "Password"
+    assert fields["password"].kind == "password"
+    assert fields["password"].autocomplete == "current-password"
 
 
 def test_signing_in_goes_to_my_tasks(auth: AuthActions) -> None:
     response = auth.login("committee")
     assert response.status_code == 302
     assert response.headers["Location"] == "/tasks/"
-    assert "Carol Mitchell" in text(auth.get("/tasks/"))
+    assert "Carol Mitchell" in read(auth.get("/tasks/")).text
 
 
 def test_wrong_password_says_so_without_saying_which_part(auth: AuthActions) -> None:
     response = auth.login("committee", "not-the-password")
     assert response.status_code == 400
-    page = text(response)
-    assert "There is a problem" in page
-    assert "The user name or password is not right" in page
-    assert 'value="committee"' in page  # the user name is kept
-    assert "not-the-password" not in page
+    page = read(response)
+    assert "There is a problem" in page.headings()
+    [(message, field)] = page.error_summary()
+    assert message.startswith("The user name or password is not right")
+    assert field == "username"
+    assert page.form_values()["username"] == "committee"  # the user name is kept
+    assert "not-the-password" not in text(response)
 
 
 def test_empty_fields_are_named(auth: AuthActions) -> None:
     response = auth.login("", "")
     assert response.status_code == 400
-    assert 'href="#username">Enter your user name' in text(response)
-    assert 'href="#password">Enter your password' in text(response)
+    assert read(response).error_summary() == [
+        ("Enter your user name", "username"),
+        ("Enter your password", "password"),
+    ]
 
 
 def test_five_failures_lock_the_account(auth: AuthActions) -> None:
@@ -51,14 +54,14 @@ def test_five_failures_lock_the_account(auth: AuthActions) -> None:
         auth.login("committee", "wrong-password-here")
     response = auth.login("committee")
     assert response.status_code == 400
-    assert "Too many failed sign-in attempts" in text(response)
+    assert "Too many failed sign-in attempts" in read(response).text
 
 
 def test_pages_need_signing_in_and_come_back_after(auth: AuthActions) -> None:
     response = auth.get("/cases/?x=1")
     assert response.status_code == 302
     assert response.headers["Location"] == "/sign-in?next=%2Fcases%2F%3Fx%3D1"
-    assert "Sign in to see that page" in text(auth.get("/sign-in"))
+    assert "Sign in to see that page" in read(auth.get("/sign-in")).text
     token = auth._token("/sign-in?next=/cases/?x=1")
     response = auth.client.post(
         "/sign-in",
@@ -114,7 +117,7 @@ def test_signing_out_ends_the_session(auth: AuthActions) -> None:
     auth.login("bqam")
     response = auth.logout()
     assert response.headers["Location"] == "/sign-in"
-    assert "You have signed out." in text(auth.get("/sign-in"))
+    assert "You have signed out." in read(auth.get("/sign-in")).text
     assert auth.get("/tasks/").status_code == 302
 
 
@@ -130,10 +133,10 @@ def test_a_deactivated_account_is_signed_out_at_its_next_request(
 def test_sign_in_page_is_not_a_way_to_check_who_has_an_account(
     auth: AuthActions,
 ) -> None:
-    unknown = text(auth.login("nobody-at-all", "whatever-password"))
-    known = text(auth.login("committee", "whatever-password"))
-    assert "The user name or password is not right" in unknown
-    assert "The user name or password is not right" in known
+    unknown = read(auth.login("nobody-at-all", "whatever-password"))
+    known = read(auth.login("committee", "whatever-password"))
+    assert "The user name or password is not right" in unknown.text
+    assert unknown.error_summary() == known.error_summary() != []
 
 
 def test_the_front_page_leads_to_sign_in_or_my_tasks(auth: AuthActions) -> None:

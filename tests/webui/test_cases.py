@@ -14,26 +14,28 @@ from engine import UserInfo
 from tests.engine.helpers import GOOD_START
 from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
+from tests.webui.html import read
 
 
 def test_start_page_lists_what_i_may_start(auth: AuthActions) -> None:
     auth.login("bqam")
-    page = text(auth.get("/cases/new"))
-    assert 'href="/cases/new/Process_mini">Mini review</a>' in page
-    assert 'href="/cases/new/Process_forms">Every kind of field</a>' in page
+    links = read(auth.get("/cases/new")).links()
+    assert ("Mini review", "/cases/new/Process_mini") in links
+    assert ("Every kind of field", "/cases/new/Process_forms") in links
     auth.logout()
     auth.login("secretariat")
-    page = text(auth.get("/cases/new"))
-    assert "Mini review" in page and "Every kind of field" not in page
+    response = auth.get("/cases/new")
+    assert ("Mini review", "/cases/new/Process_mini") in read(response).links()
+    assert "Every kind of field" not in text(response)
     auth.logout()
     auth.login("board")
-    assert "None of your roles (Board member) can start a case" in text(
-        auth.get("/cases/new")
-    )
     assert (
-        "Start a case"
-        not in text(auth.get("/tasks/")).replace("<title>", "").split("<main")[1]
+        "None of your roles (Board member) can start a case"
+        in read(auth.get("/cases/new")).text
     )
+    tasks = read(auth.get("/tasks/"))
+    assert "Start a case" not in tasks.buttons() and "Start a case" not in tasks.text
+    assert "Start a case" not in [link.text for link in tasks.links()]
 
 
 def test_start_form_errors_keep_the_entries(auth: AuthActions) -> None:
@@ -43,17 +45,19 @@ def test_start_form_errors_keep_the_entries(auth: AuthActions) -> None:
         data={"child_ref": "ab12", "incident_date-day": "27", "agencies": ["police"]},
     )
     assert response.status_code == 400
-    page = text(response)
+    page = read(response)
+    summary = page.error_summary()
     assert (
-        'href="#child_ref">“Child&#39;s anonymised reference” is not in the expected format'
-        in page
-    )
+        "“Child's anonymised reference” is not in the expected format "
+        "(Two letters and four digits, like AB1234)",
+        "child_ref",
+    ) in summary
     assert (
-        'href="#incident_date-day">“Date of the incident” must include a month and year'
-        in page
-    )
-    assert 'value="ab12"' in page
-    assert 'value="police" checked' in page
+        "“Date of the incident” must include a month and year",
+        "incident_date-day",
+    ) in summary
+    assert page.form_values()["child_ref"] == "ab12"
+    assert page.form_values()["agencies"] == ["police"]
 
 
 def test_starting_a_case_shows_its_page(
@@ -67,10 +71,11 @@ def test_starting_a_case_shows_its_page(
     assert response.status_code == 302
     reference = engine.cases.index(users["bqam"])[0].reference
     assert response.headers["Location"] == f"/cases/{reference}"
-    page = text(auth.get(response.headers["Location"]))
-    assert f"Case {reference} has started." in page
+    page = read(auth.get(response.headers["Location"]))
+    assert f"Case {reference} has started." in page.text
     assert (
-        engine.cases.view(users["bqam"], reference).data["incident_date"] == "2026-02-27"
+        engine.cases.view(users["bqam"], reference).data["incident_date"]
+        == "2026-02-27"
     )
 
 
@@ -83,21 +88,34 @@ def test_case_page_shows_phase_deadlines_steps_people_and_documents(
         users["bqam"], case.reference, "referral.pdf", b"%PDF", None
     )
     auth.login("chair")
-    page = text(auth.get(f"/cases/{case.reference}"))
-    assert f"Case {case.reference}" in page and "Mini review" in page
-    assert '<strong class="govuk-tag govuk-tag--blue">Active</strong>' in page
-    assert "Open tasks and deadlines" in page
-    assert "Decide whether the criteria are met" in page and "9 March 2026" in page
-    assert "SCR Committee member" in page and "Carol Mitchell" in page
-    assert "Beatrice Quinn" in page
-    assert 'href="/documents/1" download>referral.pdf</a>' in page
-    assert "serious incident notified" in page  # the notification to the Chair
-    assert f'href="/cases/{case.reference}/history"' in page
-    assert 'data-xml-url="/cases/' + case.reference + '/diagrams/0.bpmn"' in page
-    assert 'id="diagram-state"' in page and "Task_committee" in page
-    assert "The diagram needs JavaScript" in page
-    assert 'src="/static/diagram.js"' in page
-    assert "Upload" in page
+    page = read(auth.get(f"/cases/{case.reference}"))
+    assert (
+        page.heading == f"Case {case.reference} Active" and "Mini review" in page.text
+    )
+    assert "Active" in page.tags() and page.tag_colour("Active") == "blue"
+    assert "Open tasks and deadlines" in page.headings()
+    open_tasks = page.table(f"Open tasks of case {case.reference}")
+    assert [
+        "Decide whether the criteria are met",
+        "SCR Committee member",
+        "Carol Mitchell",
+        "9 March 2026",
+    ] in open_tasks
+    assert "Beatrice Quinn" in page.text
+    assert ("referral.pdf", "/documents/1") in page.downloads()
+    # the notification to the Chair
+    notifications = page.table(f"Messages sent about case {case.reference}")
+    subjects = notifications.column("Subject")
+    assert f"{case.reference}: serious incident notified" in subjects
+    assert (
+        page.link("See the history of this case") == f"/cases/{case.reference}/history"
+    )
+    assert page.data("xml-url") == [f"/cases/{case.reference}/diagrams/0.bpmn"]
+    [mini] = page.json_data("diagram-state")
+    assert "Task_committee" in mini["active"]
+    assert "The diagram needs JavaScript" in page.text
+    assert "/static/diagram.js" in page.scripts()
+    assert "Upload" in page.buttons()
 
 
 def test_completed_steps_say_who_and_when(
@@ -108,19 +126,23 @@ def test_completed_steps_say_who_and_when(
         users["committee"], task.id, {"decision": "no_scr", "attendees": "3"}
     )
     auth.login("bqam")
-    page = text(auth.get(f"/cases/{case.reference}"))
-    steps = page[page.index("Steps done") :]
-    assert "Decide whether the criteria are met" in steps
-    assert "Carol Mitchell" in steps and "2 March 2026 at 9:00am" in steps
-    assert '<strong class="govuk-tag govuk-tag--green">Completed</strong>' in page
-    assert "There is nothing open in this case." in page
+    page = read(auth.get(f"/cases/{case.reference}"))
+    steps = page.table(f"Completed steps of case {case.reference}")
+    assert [
+        "Decide whether the criteria are met",
+        "Carol Mitchell",
+        "2 March 2026 at 9:00am",
+    ] in steps
+    assert "Completed" in page.tags() and page.tag_colour("Completed") == "green"
+    assert "There is nothing open in this case." in page.text
 
 
 def test_history_lists_every_event(auth: AuthActions, case: CaseSummary) -> None:
     auth.login("auditor")
-    page = text(auth.get(f"/cases/{case.reference}/history"))
-    assert "Case started" in page and "Beatrice Quinn" in page
-    assert "Service task ran" in page
+    events = read(auth.get(f"/cases/{case.reference}/history")).table()
+    started = [event for event in events.records() if event["What"] == "Case started"]
+    assert [event["Who"] for event in started] == ["Beatrice Quinn"]
+    assert "Service task ran" in events.column("What")
 
 
 def test_diagram_xml_is_served_as_data_only(
@@ -142,9 +164,9 @@ def test_documents_upload_and_download_safely(
         data={"document": (io.BytesIO(b"a,b\n1,2\n"), "../../etc/Ünïcode notes.csv")},
     )
     assert response.status_code == 302
-    page = text(auth.get(f"/cases/{case.reference}"))
-    assert "was added to case" in page
-    assert ">Ünïcode notes.csv</a>" in page
+    page = read(auth.get(f"/cases/{case.reference}"))
+    assert "was added to case" in page.text
+    assert ("Ünïcode notes.csv", "/documents/1") in page.downloads()
     download = auth.get("/documents/1")
     assert download.status_code == 200
     assert download.data == b"a,b\n1,2\n"
@@ -167,13 +189,15 @@ def test_a_document_of_a_refused_type_is_an_error_on_the_case_page(
         data={"document": (io.BytesIO(b"<script>"), "page.html")},
     )
     assert response.status_code == 400
-    page = text(response)
-    assert 'href="#document">Files of type .html cannot be uploaded' in page
-    assert "<title>Error: Case " in page
-    assert "govuk-file-upload--error" in page
+    page = read(response)
+    refused = "Files of type .html cannot be uploaded; use PDF, Word, ODT, Excel, CSV, text or an image."
+    assert page.error_summary() == [(refused, "document")]
+    assert page.title.startswith(f"Error: Case {case.reference}")
+    assert page.field_error("document") == refused
+    assert "document" in page.fields_in_error()
     response = auth.post(f"/cases/{case.reference}/documents", data={})
     assert response.status_code == 400
-    assert "Choose a file to upload" in text(response)
+    assert read(response).error_summary() == [("Choose a file to upload", "document")]
 
 
 def _big_upload(auth: AuthActions, reference: str, size: int) -> TestResponse:
@@ -193,32 +217,32 @@ def test_a_document_over_the_size_limit_is_refused(
     auth.login("bqam")
     response = _big_upload(auth, case.reference, 11 * 1024 * 1024 + 1)
     assert response.status_code == 413
-    assert "Upload files of up to 10 MB." in text(response)
+    assert "Upload files of up to 10 MB." in read(response).text
     response = _big_upload(auth, case.reference, 10 * 1024 * 1024 + 1)
     assert response.status_code == 400
-    assert "The file is larger than 10 MB." in text(response)
+    assert "The file is larger than 10 MB." in read(response).text
 
 
 def test_cases_list_shows_only_my_cases_unless_board_wide(
     auth: AuthActions, case: CaseSummary
 ) -> None:
     auth.login("committee")
-    assert case.reference in text(auth.get("/cases/"))
+    assert case.reference in read(auth.get("/cases/")).table().column("Reference")
     auth.logout()
     auth.login("reviewer")
-    assert "You do not take part in any case yet." in text(auth.get("/cases/"))
+    assert "You do not take part in any case yet." in read(auth.get("/cases/")).text
     auth.logout()
     auth.login("auditor")
-    assert case.reference in text(auth.get("/cases/"))
+    assert case.reference in read(auth.get("/cases/")).table().column("Reference")
 
 
 def test_messages_are_the_copies_sent_to_me(
     auth: AuthActions, case: CaseSummary
 ) -> None:
     auth.login("chair")
-    page = text(auth.get("/messages/"))
-    assert f"{case.reference}: serious incident notified" in page
-    assert "Child&#39;s anonymised reference: AB1234" in page
+    page = read(auth.get("/messages/"))
+    assert f"{case.reference}: serious incident notified" in page.headings()
+    assert "Child's anonymised reference: AB1234" in page.lines
     auth.logout()
     auth.login("reviewer")
-    assert "You have no messages." in text(auth.get("/messages/"))
+    assert "You have no messages." in read(auth.get("/messages/")).text

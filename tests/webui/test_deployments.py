@@ -8,8 +8,8 @@ from engine import CaseSummary
 from engine import Engine
 from engine import UserInfo
 from tests.webui.conftest import AuthActions
-from tests.webui.conftest import text
 from tests.webui.database import diagram_files
+from tests.webui.html import read
 
 
 def upload(files: dict[str, bytes], note: str = "") -> dict:
@@ -23,13 +23,21 @@ def upload(files: dict[str, bytes], note: str = "") -> dict:
 
 def test_deployments_page_lists_them_with_the_upload_form(auth: AuthActions) -> None:
     auth.login("owner")
-    page = text(auth.get("/deployments/"))
-    assert "Deployment 1" in page and "Current" in page and "test diagrams" in page
-    assert 'type="file" multiple' in page and 'accept=".bpmn,.dmn,.txt"' in page
+    page = read(auth.get("/deployments/"))
+    [first] = page.table("Deployed so far, newest first").records()
+    assert (
+        first["Deployment"] == "Deployment 1 Current"
+        and first["Note"] == "test diagrams"
+    )
+    assert page.tags() == ["Current"]
+    files = page.fields()["files"]
+    assert files.kind == "file" and files.multiple and files.accept == ".bpmn,.dmn,.txt"
     auth.logout()
     auth.login("bqam")  # may look, may not deploy
-    page = text(auth.get("/deployments/"))
-    assert "Deployment 1" in page and 'type="file"' not in page
+    page = read(auth.get("/deployments/"))
+    deployments = page.table("Deployed so far, newest first")
+    assert deployments.column("Deployment") == ["Deployment 1 Current"]
+    assert "file" not in [field.kind for field in page.fields().values()]
 
 
 def test_deploying_a_changed_process_makes_a_new_current_deployment(
@@ -41,12 +49,16 @@ def test_deploying_a_changed_process_makes_a_new_current_deployment(
     response = auth.post("/deployments/", data=upload(files, "Renamed the process"))
     assert response.status_code == 302
     assert response.headers["Location"] == "/deployments/2"
-    page = text(auth.get("/deployments/2"))
-    assert "Deployment 2 is live: new cases start on it." in page
-    assert "Renamed the process" in page
-    assert "templates/incident_notified.txt" in page  # .txt files go to templates/
-    assert "Process_mini" in page
-    forms = {f.process_id: f.process_name for f in engine.cases.start_forms(users["bqam"])}
+    page = read(auth.get("/deployments/2"))
+    assert "Deployment 2 is live: new cases start on it." in page.text
+    details = dict(page.definitions())
+    assert details["Note"] == "Renamed the process"
+    files = details["Files"].split("\n")
+    assert "templates/incident_notified.txt" in files  # .txt files go to templates/
+    assert "Process_mini" in details["Processes"].split(", ")
+    forms = {
+        f.process_id: f.process_name for f in engine.cases.start_forms(users["bqam"])
+    }
     assert forms["Process_mini"] == "Mini review v2"
 
 
@@ -54,8 +66,9 @@ def test_deploying_the_same_files_again_changes_nothing(auth: AuthActions) -> No
     auth.login("owner")
     response = auth.post("/deployments/", data=upload(diagram_files()))
     assert response.headers["Location"] == "/deployments/1"
-    assert "These files are already deployment 1; nothing changed." in text(
-        auth.get("/deployments/1")
+    assert (
+        "These files are already deployment 1; nothing changed."
+        in read(auth.get("/deployments/1")).text
     )
 
 
@@ -68,35 +81,38 @@ def test_every_problem_is_listed_by_file_line_and_element(auth: AuthActions) -> 
     auth.login("owner")
     response = auth.post("/deployments/", data=upload(files, "broken"))
     assert response.status_code == 400
-    page = text(response)
-    assert "<title>Error: Deployments" in page
-    assert "The diagrams were not deployed" in page
-    table = page[page.index('id="problems"') :]
-    assert (
-        table.count('<tr class="govuk-table__row">') >= 4
-    )  # a header and three problems
-    assert "mini.bpmn" in table and "Task_committee" in table
-    assert "no_such_function" in table
-    assert "notes.md" in table
-    assert ">broken</textarea>" in page  # the note is kept
+    page = read(response)
+    assert page.title.startswith("Error: Deployments")
+    assert "The diagrams were not deployed: 3 problems" in page.headings()
+    assert page.error_summary() == [
+        ("See every problem, by file and element", "problems")
+    ]
+    problems = page.table("Problems found").records()
+    assert len(problems) >= 3
+    in_mini = [p for p in problems if p["File"] == "mini.bpmn"]
+    assert any("Task_committee" in p["Element"] for p in in_mini)
+    assert any("no_such_function" in p["Problem"] for p in in_mini)
+    assert "notes.md" in [p["File"] for p in problems]
+    assert page.form("/deployments/").values["note"] == "broken"  # the note is kept
 
 
 def test_uploading_no_file_says_what_to_do(auth: AuthActions) -> None:
     auth.login("owner")
     response = auth.post("/deployments/", data={"note": "nothing"})
     assert response.status_code == 400
-    assert 'href="#files">Choose one or more .bpmn, .dmn or .txt files' in text(
-        response
-    )
+    assert read(response).error_summary() == [
+        ("Choose one or more .bpmn, .dmn or .txt files to deploy", "files")
+    ]
 
 
 def test_a_deployment_page_lists_its_cases(
     auth: AuthActions, case: CaseSummary
 ) -> None:
     auth.login("auditor")
-    page = text(auth.get("/deployments/1"))
-    assert case.reference in page
-    assert "mini_criteria.dmn" in page
+    page = read(auth.get("/deployments/1"))
+    cases = page.table("Cases running on deployment 1")
+    assert case.reference in cases.column("Reference")
+    assert "mini_criteria.dmn" in dict(page.definitions())["Files"].split("\n")
 
 
 def test_people_who_may_not_deploy_are_refused_before_any_checking(

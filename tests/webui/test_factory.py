@@ -6,6 +6,7 @@ from flask import Flask
 
 from engine import Engine
 from tests.webui.conftest import AuthActions
+from tests.webui.html import read
 from webui import create_app
 from webui.security import CONTENT_SECURITY_POLICY
 
@@ -66,7 +67,8 @@ def test_session_cookie_is_http_only_and_same_site(auth: AuthActions) -> None:
 
 def test_pages_use_only_our_own_scripts(auth: AuthActions, app: Flask) -> None:
     auth.login("bqam")
-    page = auth.get("/tasks/").get_data(as_text=True)
+    response = auth.get("/tasks/")
+    page = response.get_data(as_text=True)
     assert "<script>" not in page
-    assert 'src="/static/app.js"' in page
+    assert read(response).scripts() == ["/static/app.js"]
     assert " style=" not in page

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 
 from engine import CaseSummary
 from engine import Engine
@@ -11,6 +10,7 @@ from engine import FixedClock
 from engine import UserInfo
 from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
+from tests.webui.html import read
 
 
 def committee_task(engine: Engine, users: dict[str, UserInfo]) -> str:
@@ -21,13 +21,15 @@ def test_my_tasks_lists_offered_tasks_with_case_phase_and_due_date(
     auth: AuthActions, case: CaseSummary
 ) -> None:
     auth.login("committee")
-    page = text(auth.get("/tasks/"))
-    assert "Offered to my roles" in page
-    assert "Decide whether the criteria are met" in page
-    assert case.reference in page
-    assert "9 March 2026" in page  # five working days after Monday 2 March
-    assert "Overdue" not in page and "Due soon" not in page
-    assert "You have not claimed any task." in page
+    response = auth.get("/tasks/")
+    page = read(response)
+    [offered] = page.table("Offered to my roles").records()
+    assert offered["Task"] == "Decide whether the criteria are met"
+    assert offered["Case"] == case.reference and offered["Phase"] == "Mini review"
+    assert offered["Due"] == "9 March 2026"  # five working days after Monday 2 March
+    assert page.tags() == []
+    assert "Overdue" not in text(response) and "Due soon" not in text(response)
+    assert page.section("Assigned to me")[0] == "You have not claimed any task."
 
 
 def test_due_soon_and_overdue_tasks_are_tagged(
@@ -35,13 +37,11 @@ def test_due_soon_and_overdue_tasks_are_tagged(
 ) -> None:
     auth.login("committee")
     clock.advance(days=5)
-    assert '<strong class="govuk-tag govuk-tag--yellow">Due soon</strong>' in text(
-        auth.get("/tasks/")
-    )
+    page = read(auth.get("/tasks/"))
+    assert page.tags() == ["Due soon"] and page.tag_colour("Due soon") == "yellow"
     clock.advance(days=3)
-    assert '<strong class="govuk-tag govuk-tag--red">Overdue</strong>' in text(
-        auth.get("/tasks/")
-    )
+    page = read(auth.get("/tasks/"))
+    assert page.tags() == ["Overdue"] and page.tag_colour("Overdue") == "red"
 
 
 def test_tasks_are_sorted_by_due_date(
@@ -52,9 +52,10 @@ def test_tasks_are_sorted_by_due_date(
     clock.advance(days=-1)
     sooner = engine.cases.start(users["bqam"], "Process_forms", {"case_title": "B"})
     auth.login("bqam")
-    page = text(auth.get("/tasks/"))
-    assert page.index(sooner.reference) < page.index(later.reference)
-    assert page.index("4 March 2026") < page.index("5 March 2026")
+    offered = read(auth.get("/tasks/")).table("Offered to my roles")
+    assert offered.column("Case") == [sooner.reference, later.reference]
+    [first, second] = offered.column("Due")
+    assert first.startswith("4 March 2026") and second.startswith("5 March 2026")
 
 
 def test_claiming_moves_a_task_to_mine_and_releasing_gives_it_back(
@@ -64,15 +65,17 @@ def test_claiming_moves_a_task_to_mine_and_releasing_gives_it_back(
     auth.login("committee")
     response = auth.post(f"/tasks/{task}/claim", data={"next": "/tasks/"})
     assert response.headers["Location"] == "/tasks/"
-    page = text(auth.get("/tasks/"))
-    assert "You claimed “Decide whether the criteria are met”" in page
-    mine = page.index("Assigned to me")
-    assert (
-        mine
-        < page.index("Decide whether", mine)
-        < page.index("There are no tasks waiting for your roles")
-    )
-    assert ">\n            Release<" in page or "Release<span" in page
+    page = read(auth.get("/tasks/"))
+    assert "You claimed “Decide whether the criteria are met”" in page.text
+    assert page.captions() == ["Assigned to me"]
+    assert page.table("Assigned to me").column("Task") == [
+        "Decide whether the criteria are met"
+    ]
+    assert page.section("Offered to my roles") == [
+        "There are no tasks waiting for your roles (SCR Committee member)."
+    ]
+    release = f"Release “Decide whether the criteria are met” of {case.reference}"
+    assert release in page.buttons()
     auth.post(f"/tasks/{task}/release", data={"next": f"/tasks/{task}"})
     assert engine.tasks.inbox(users["committee"])[0].assignee is None
 
@@ -101,57 +104,60 @@ def test_a_claimed_task_cannot_be_taken_by_someone_else(
     assert "Decide whether the criteria are met" not in page
     response = auth.post(f"/tasks/{task}/claim")
     assert response.status_code == 403
-    assert "Somebody else has claimed this task" in text(response)
+    assert "Somebody else has claimed this task" in read(response).text
 
 
 def test_task_page_draws_every_kind_of_field_with_its_label(
     auth: AuthActions, forms_task: str
 ) -> None:
     auth.login("bqam")
-    page = text(auth.get(f"/tasks/{forms_task}"))
-    assert "Answer every question.\nTake care with the dates." in page
-    assert 'class="govuk-inset-text app-pre-line"' in page
+    page = read(auth.get(f"/tasks/{forms_task}"))
+    # the documentation keeps its line break
+    assert "Answer every question." in page.lines
+    assert "Take care with the dates." in page.lines
     # read-only: the case's value, no input
-    assert "Title of the case" in page and "Forms case" in page
-    assert 'name="case_title"' not in page
+    assert ("Title of the case", "Forms case") in page.definitions()
+    form = page.form(f"/tasks/{forms_task}")
+    assert "case_title" not in form.fields and "case_title" not in form.hidden
+    fields = form.fields
     # string with hint
-    assert (
-        '<label class="govuk-label govuk-label--s" for="contact_name">Name of the contact</label>'
-        in page
-    )
-    assert (
-        '<div id="contact_name-hint" class="govuk-hint">As they sign their letters</div>'
-        in page
-    )
-    assert 'aria-describedby="contact_name-hint"' in page
+    assert fields["contact_name"].kind == "text"
+    assert fields["contact_name"].label == "Name of the contact"
+    assert fields["contact_name"].description == ["As they sign their letters"]
     # long text, number, yes/no, date, radios, select, checkboxes, file
-    assert '<textarea class="govuk-textarea" id="notes" name="notes"' in page
-    assert 'for="notes">Notes (optional)</label>' in page
-    assert (
-        'id="attendees" name="attendees" type="text" value="" inputmode="numeric"'
-        in page
+    assert fields["notes"].kind == "textarea"
+    assert fields["notes"].label == "Notes (optional)"
+    attendees = fields["attendees"]
+    assert (attendees.kind, attendees.value, attendees.inputmode) == (
+        "text",
+        "",
+        "numeric",
     )
-    assert 'id="agreed" name="agreed" type="radio" value="true"' in page
-    assert 'id="agreed-2" name="agreed" type="radio" value="false"' in page
+    assert fields["agreed"].kind == "radio"
+    assert fields["agreed"].options == [("true", "Yes"), ("false", "No")]
     for part in ("day", "month", "year"):
-        assert f'id="met_on-{part}" name="met_on-{part}"' in page
-    assert 'id="outcome-3" name="outcome" type="radio" value="stop"' in page
-    assert '<select class="govuk-select" id="lead_agency" name="lead_agency"' in page
-    assert 'name="topics" type="checkbox" value="school"' in page
-    assert 'enctype="multipart/form-data"' in page
-    assert 'id="minutes" name="minutes" type="file"' in page
-    assert "Due" in page and "4 March 2026" in page  # two working days
+        assert fields[f"met_on-{part}"].label == part.capitalize()
+        assert fields[f"met_on-{part}"].question == "Date of the meeting"
+    assert fields["outcome"].kind == "radio"
+    assert fields["outcome"].options[2].value == "stop"
+    assert fields["lead_agency"].kind == "select"
+    assert fields["topics"].kind == "checkbox"
+    assert "school" in [option.value for option in fields["topics"].options]
+    assert form.enctype == "multipart/form-data"
+    assert fields["minutes"].kind == "file"
+    due = dict(page.definitions())["Due"]
+    assert due.startswith("4 March 2026")  # two working days
 
 
 def test_task_page_shows_the_case_context(
     auth: AuthActions, engine: Engine, users, case: CaseSummary
 ) -> None:
     auth.login("committee")
-    page = text(auth.get(f"/tasks/{committee_task(engine, users)}"))
-    assert f"Case {case.reference}" in page
-    assert "Incident date" in page and "27 February 2026" in page
-    assert "Steps done so far" in page
-    assert "The criteria table advises; the committee decides." in page
+    page = read(auth.get(f"/tasks/{committee_task(engine, users)}"))
+    assert f"Case {case.reference}" in page.headings()
+    assert ("Incident date", "27 February 2026") in page.definitions()
+    assert "Steps done so far" in page.headings(3)
+    assert "The criteria table advises; the committee decides." in page.text
 
 
 def test_errors_are_summarised_linked_and_entries_kept(
@@ -172,29 +178,36 @@ def test_errors_are_summarised_linked_and_entries_kept(
         },
     )
     assert response.status_code == 400
-    page = text(response)
-    assert page.startswith("<!DOCTYPE html>")
-    assert "<title>Error: Fill in every kind of field" in page
-    start = page.index("govuk-error-summary")
-    summary = page[start : page.index("</ul>", start)]
-    assert 'tabindex="-1" autofocus' in page
-    assert summary.index('href="#contact_name"') < summary.index('href="#attendees"')
-    assert 'href="#met_on-day">“Date of the meeting” must be a real date' in summary
-    assert 'href="#agreed">Select yes or no for “Was it agreed?”' in summary
-    assert 'href="#outcome">Select an option for “Outcome”' in summary
-    assert "govuk-form-group govuk-form-group--error" in page
-    assert 'aria-describedby="contact_name-hint contact_name-error"' in page
-    assert ">Kept notes</textarea>" in page
-    assert 'value="none"' in page
-    assert (
-        'id="met_on-day" name="met_on-day" type="text" inputmode="numeric" value="31"'
-        in page
+    page = read(response)
+    assert page.doctype == "<!DOCTYPE html>"
+    assert page.title.startswith("Error: Fill in every kind of field")
+    assert page.focused_on_load().startswith("There is a problem")  # the summary
+    assert page.error_summary() == [
+        ("Enter “Name of the contact”", "contact_name"),
+        ("“Number of people present” must be a whole number, like 12", "attendees"),
+        ("Select yes or no for “Was it agreed?”", "agreed"),
+        (
+            "“Date of the meeting” must be a real date, for example 27 3 2026",
+            "met_on-day",
+        ),
+        ("Select an option for “Outcome”", "outcome"),
+    ]
+    assert {"contact_name", "attendees", "agreed", "met_on-day", "outcome"} <= (
+        page.fields_in_error()
     )
-    assert re.search(r'value="risk" checked', page)
-    assert re.search(r'value="school" checked', page)
-    assert not re.search(r'value="family" checked', page)
-    assert '<option value="health" selected>' in page
-    assert "Forms case" in page  # the read-only value is still shown
+    assert page.field("contact_name").description == [
+        "As they sign their letters",
+        "Error: Enter “Name of the contact”",
+    ]
+    values = page.form_values()
+    assert values["notes"] == "Kept notes"
+    assert values["attendees"] == "none"
+    assert values["met_on-day"] == "31"
+    assert page.field("met_on-day").kind == "text"
+    assert page.field("met_on-day").inputmode == "numeric"
+    assert values["topics"] == ["risk", "school"]
+    assert values["lead_agency"] == "health"
+    assert ("Title of the case", "Forms case") in page.definitions()  # still shown
 
 
 def test_completing_a_task_goes_back_to_my_tasks_with_a_message(
@@ -216,9 +229,9 @@ def test_completing_a_task_goes_back_to_my_tasks_with_a_message(
     )
     assert response.status_code == 302, text(response)
     assert response.headers["Location"] == "/tasks/"
-    page = text(auth.get("/tasks/"))
-    assert "You completed “Fill in every kind of field”" in page
-    assert "Check the answers" in page
+    page = read(auth.get("/tasks/"))
+    assert "You completed “Fill in every kind of field”" in page.text
+    assert "Check the answers" in page.table("Offered to my roles").column("Task")
     reference = engine.cases.index(users["bqam"])[0].reference
     view = engine.cases.view(users["bqam"], reference)
     assert view.data["met_on"] == "2026-03-03"
@@ -238,9 +251,11 @@ def test_a_refused_form_keeps_no_file_and_asks_for_it_again(
         f"/tasks/{forms_task}",
         data={"minutes": (io.BytesIO(b"%PDF-1.4"), "minutes.pdf")},
     )
-    page = text(response)
+    page = read(response)
     assert response.status_code == 400
-    assert "Choose minutes.pdf again" in page
+    assert page.field_error("minutes") == (
+        "Choose minutes.pdf again: a file is saved only with the whole form"
+    )
     reference = engine.tasks.open(users["bqam"], forms_task).task.case_reference
     assert engine.documents.of_case(users["bqam"], reference) == []
 
@@ -254,7 +269,11 @@ def test_a_refused_file_type_is_an_error_on_its_field(
         data={"minutes": (io.BytesIO(b"MZ"), "tool.exe")},
     )
     assert response.status_code == 400
-    assert 'href="#minutes">Files of type .exe cannot be uploaded' in text(response)
+    refused = (
+        "Files of type .exe cannot be uploaded; "
+        "use PDF, Word, ODT, Excel, CSV, text or an image."
+    )
+    assert (refused, "minutes") in read(response).error_summary()
 
 
 def test_second_submission_of_same_task_says_already_completed(
@@ -266,11 +285,12 @@ def test_second_submission_of_same_task_says_already_completed(
     assert auth.post(f"/tasks/{task}", data=entries).status_code == 302
     response = auth.post(f"/tasks/{task}", data={**entries, "minutes": "Second try"})
     assert response.status_code == 409
-    page = text(response)
-    assert "This task was already completed" in page
-    assert "Carol Mitchell completed it on 2 March 2026 at 9:00am" in page
-    assert "Your entries were <strong>not saved</strong>" in page
-    assert "Second try" in page and "Number of members present" in page
+    page = read(response)
+    assert page.heading == "This task was already completed"
+    assert "Carol Mitchell completed it on 2 March 2026 at 9:00am" in page.text
+    assert "Your entries were not saved" in page.text
+    assert ("Minutes", "Second try") in page.definitions()
+    assert ("Number of members present", "5") in page.definitions()
 
 
 def test_someone_else_completing_it_first_shows_who_and_my_entries(
@@ -287,11 +307,11 @@ def test_someone_else_completing_it_first_shows_who_and_my_entries(
         f"/tasks/{task}", data={"decision": "no_scr", "attendees": "4"}
     )
     assert response.status_code == 409
-    page = text(response)
-    assert "Colin Two completed it" in page
+    page = read(response)
+    assert "Colin Two completed it" in page.text
     # The unsaved entries are shown as the form showed them: labels and the options' names.
-    assert '<dt class="govuk-summary-list__key">Committee recommendation</dt>' in page
-    assert "Criteria not met" in page and "no_scr" not in page
+    assert ("Committee recommendation", "Criteria not met") in page.definitions()
+    assert "no_scr" not in text(response)
 
 
 def test_a_completed_task_page_says_who_completed_it(
@@ -304,4 +324,4 @@ def test_a_completed_task_page_says_who_completed_it(
     auth.login("committee")
     response = auth.get(f"/tasks/{task}")
     assert response.status_code == 409
-    assert "Carol Mitchell completed it" in text(response)
+    assert "Carol Mitchell completed it" in read(response).text

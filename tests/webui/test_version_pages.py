@@ -18,6 +18,8 @@ from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
 from tests.webui.database import ROLE_USERS
 from tests.webui.database import diagram_files
+from tests.webui.html import Page
+from tests.webui.html import read
 
 ROLES = sorted(ROLE_USERS)
 OWNERS = {"process_owner", "admin"}
@@ -52,7 +54,9 @@ def version_without_committee() -> dict[str, bytes]:
 @pytest.fixture
 def v2(engine: Engine, users: dict[str, UserInfo], case: CaseSummary) -> int:
     """Version 2 deployed (and current) while the mini case waits for the committee on version 1."""
-    return engine.deployments.deploy(users["owner"], version_2(), "Clearer committee task").id
+    return engine.deployments.deploy(
+        users["owner"], version_2(), "Clearer committee task"
+    ).id
 
 
 @pytest.fixture
@@ -62,12 +66,15 @@ def v3(engine: Engine, users: dict[str, UserInfo], v2: int) -> int:
     ).id
 
 
-def deployment_of(
-    engine: Engine, users: dict[str, UserInfo], ref: str
-) -> int:
+def deployment_of(engine: Engine, users: dict[str, UserInfo], ref: str) -> int:
     content_hash = engine.cases.view(users["bqam"], ref).summary.deployment_hash
     deployments = engine.deployments.index(users["owner"])
     return next(d.id for d in deployments if d.content_hash == content_hash)
+
+
+def check(page: Page) -> list[dict[str, str]]:
+    """The dry run's rows: whether each case can move, and why not or what changes."""
+    return page.table("Whether each case can move").records()
 
 
 def committee_task(engine: Engine, users: dict[str, UserInfo], ref: str):
@@ -80,18 +87,31 @@ def test_the_deployments_list_marks_the_current_one_and_offers_to_make_another_c
     auth: AuthActions, v2: int
 ) -> None:
     auth.login("owner")
-    page = text(auth.get("/deployments/"))
-    assert page.count(">Current</strong>") == 1
-    assert 'action="/deployments/1/activate"' in page
-    assert f'action="/deployments/{v2}/activate"' not in page  # it is current already
-    assert 'for="note-1">Reason' in page
-    assert 'href="/deployments/changes?old=1&amp;new=2">Compare with 1' in page
-    assert 'href="/deployments/migrations">Move cases in flight' in page
+    page = read(auth.get("/deployments/"))
+    assert page.tags() == ["Current"]
+    deployments = page.table("Deployed so far, newest first")
+    assert deployments.column("Deployment") == [
+        f"Deployment {v2} Current",
+        "Deployment 1",
+    ]
+    forms = {form.action: form for form in page.forms()}
+    assert forms["/deployments/1/activate"].buttons == ["Make current deployment 1"]
+    assert f"/deployments/{v2}/activate" not in forms  # it is current already
+    reason = forms["/deployments/1/activate"].fields["note"].label
+    assert reason == "Reason for making deployment 1 current (optional)"
+    compare = page.link("Compare with 1 (changes in deployment 2)")
+    assert compare == "/deployments/changes?old=1&new=2"
+    assert (
+        page.link("Move cases in flight to another version")
+        == "/deployments/migrations"
+    )
     auth.logout()
     auth.login("auditor")
-    page = text(auth.get("/deployments/"))
-    assert "/activate" not in page and "/deployments/migrations" not in page
-    assert 'href="/deployments/changes">See what changed' in page
+    response = auth.get("/deployments/")
+    raw = text(response)
+    assert "/activate" not in raw and "/deployments/migrations" not in raw
+    changes = read(response).link("See what changed between two deployments")
+    assert changes == "/deployments/changes"
 
 
 def test_making_an_earlier_deployment_current_rolls_back_new_cases_only(
@@ -106,16 +126,16 @@ def test_making_an_earlier_deployment_current_rolls_back_new_cases_only(
     assert (
         response.status_code == 302 and response.headers["Location"] == "/deployments/"
     )
-    page = text(auth.get("/deployments/"))
-    assert "Deployment 1 is now current: new cases start on it." in page
+    page = read(auth.get("/deployments/"))
+    assert "Deployment 1 is now current: new cases start on it." in page.text
     assert [d.id for d in engine.deployments.index(users["owner"]) if d.current] == [1]
     fresh = engine.cases.start(users["bqam"], "Process_mini", GOOD_START)
     assert committee_task(engine, users, fresh.reference).name == COMMITTEE_V1
     assert deployment_of(engine, users, case.reference) == 1
-    show = text(auth.get(f"/deployments/{v2}"))
-    assert (
-        f'action="/deployments/{v2}/activate"' in show
-    )  # and back again from its page
+    show = read(auth.get(f"/deployments/{v2}"))  # and back again from its page
+    assert show.form(f"/deployments/{v2}/activate").buttons == [
+        f"Make deployment {v2} current"
+    ]
     assert auth.post(f"/deployments/{v2}/activate").status_code == 302
     assert [d.id for d in engine.deployments.index(users["owner"]) if d.current] == [v2]
 
@@ -124,23 +144,32 @@ def test_the_diff_lists_a_changed_form_field_and_a_changed_timer_by_process(
     auth: AuthActions, v2: int
 ) -> None:
     auth.login("bqam")
-    page = text(auth.get(f"/deployments/changes?old=1&new={v2}"))
-    assert "From deployment 1 to deployment 2" in page
-    assert "Process <code>Process_mini</code> (3)" in page
-    assert "Process_forms" not in page.split('id="changes"')[1]  # unchanged
-    assert "field minutes changed" in page and "Minutes of the meeting" in page
-    assert "timer: P10D → P14D" in page
-    assert f"renamed from “{COMMITTEE_V1}” to “{COMMITTEE_V2}”" in page
-    assert 'data-kind="form"' in page and 'data-kind="timer"' in page
+    page = read(auth.get(f"/deployments/changes?old=1&new={v2}"))
+    assert "From deployment 1 to deployment 2" in page.headings()
+    assert page.captions() == ["Process Process_mini (3)"]
+    changed = page.section("From deployment 1 to deployment 2")
+    assert not any("Process_forms" in line for line in changed)  # unchanged
+    changes = page.table("Process Process_mini (3)").records()
+    [form] = [change["What changed"] for change in changes if change["Kind"] == "Form"]
+    assert "field minutes changed" in form and "Minutes of the meeting" in form
+    [timer] = [
+        change["What changed"] for change in changes if change["Kind"] == "Timer"
+    ]
+    assert timer == "timer: P10D → P14D"
+    renamed = f"renamed from “{COMMITTEE_V1}” to “{COMMITTEE_V2}”"
+    assert renamed in [change["What changed"] for change in changes]
+    assert {"Form", "Timer"} <= set(page.tags())
+    default_pair = read(auth.get("/deployments/changes"))
+    assert sum(len(table) for table in default_pair.tables()) == 3
+    backwards = read(auth.get(f"/deployments/changes?old={v2}&new=1"))
+    assert "timer: P14D → P10D" in backwards.table().column("What changed")
     assert (
-        text(auth.get("/deployments/changes")).count('data-kind="') == 3
-    )  # default pair
-    backwards = text(auth.get(f"/deployments/changes?old={v2}&new=1"))
-    assert "timer: P14D → P10D" in backwards
-    assert "Choose two different deployments." in text(
-        auth.get("/deployments/changes?old=1&new=1")
+        "Choose two different deployments."
+        in read(auth.get("/deployments/changes?old=1&new=1")).text
     )
-    assert "Deployment 1 is the first" in text(auth.get("/deployments/changes?new=1"))
+    assert (
+        "Deployment 1 is the first" in read(auth.get("/deployments/changes?new=1")).text
+    )
     assert auth.get("/deployments/changes?old=1&new=99").status_code == 404
 
 
@@ -152,17 +181,27 @@ def test_the_dry_run_says_per_case_whether_it_can_move_and_changes_nothing(
     v3: int,
 ) -> None:
     auth.login("owner")
-    unsafe = text(auth.get("/deployments/migrations"))  # to the current one: version 3
-    row = unsafe.split(f'id="check-{case.reference}"')[1].split("</tr>")[0]
-    assert ">No</strong>" in row and "Deployment 1" in row
-    assert f"the active step “{COMMITTEE_V1}” (Task_committee) does not exist" in row
-    assert "/deployments/migrations/" not in row  # no button to move it
-    safe = text(auth.get("/deployments/migrations?to=2"))
-    row = safe.split(f'id="check-{case.reference}"')[1].split("</tr>")[0]
-    assert ">Yes</strong>" in row
-    assert f"Task_committee: “{COMMITTEE_V1}” becomes “{COMMITTEE_V2}”" in row
-    assert f'action="/deployments/migrations/{case.reference}"' in row
-    assert "Move the 1 case of deployment 1 that can move" in safe
+    ref = case.reference
+    unsafe = read(auth.get("/deployments/migrations"))  # to the current one: version 3
+    [row] = [r for r in check(unsafe) if r["Case"] == ref]
+    assert row["Can it move?"] == "No" and "No" in unsafe.tags()
+    assert row["On"] == "Deployment 1"
+    assert (
+        f"the active step “{COMMITTEE_V1}” (Task_committee) does not exist"
+        in row["Why not, or what changes for it"]
+    )
+    assert row["Action"] == "" and f"Move case {ref}" not in unsafe.buttons()
+    assert f"/deployments/migrations/{ref}" not in [f.action for f in unsafe.forms()]
+    safe = read(auth.get("/deployments/migrations?to=2"))
+    [row] = [r for r in check(safe) if r["Case"] == ref]
+    assert row["Can it move?"] == "Yes" and "Yes" in safe.tags()
+    assert (
+        f"Task_committee: “{COMMITTEE_V1}” becomes “{COMMITTEE_V2}”"
+        in row["Why not, or what changes for it"]
+    )
+    assert row["Action"] == "Move"
+    assert safe.form(f"/deployments/migrations/{ref}").buttons == [f"Move case {ref}"]
+    assert "Move the 1 case of deployment 1 that can move" in safe.buttons()
     assert deployment_of(engine, users, case.reference) == 1
 
 
@@ -178,15 +217,18 @@ def test_a_safe_move_takes_the_case_to_version_2_whose_form_comes_next(
     response = auth.post(f"/deployments/migrations/{ref}", data={"to": str(v2)})
     assert response.status_code == 302
     assert response.headers["Location"] == f"/deployments/migrations?to={v2}"
-    page = text(auth.get(response.headers["Location"]))
-    assert f"Case {ref} moved from deployment 1 to 2" in page
-    assert f'action="/deployments/migrations/{ref}/undo"' in page
+    page = read(auth.get(response.headers["Location"]))
+    assert f"Case {ref} moved from deployment 1 to 2" in page.text
+    assert page.form(f"/deployments/migrations/{ref}/undo").buttons == [
+        f"Undo its move (case {ref})"
+    ]
     assert deployment_of(engine, users, ref) == v2
     auth.logout()
     auth.login("committee")
     task = committee_task(engine, users, ref)
-    form = text(auth.get(f"/tasks/{task.id}"))
-    assert COMMITTEE_V2 in form and "Minutes of the meeting</label>" in form
+    form = read(auth.get(f"/tasks/{task.id}"))
+    assert form.heading == COMMITTEE_V2
+    assert form.field("minutes").label == "Minutes of the meeting"
 
 
 def test_an_unsafe_move_is_refused_with_the_reasons_and_changes_nothing(
@@ -199,12 +241,11 @@ def test_an_unsafe_move_is_refused_with_the_reasons_and_changes_nothing(
     auth.login("owner")
     response = auth.post(f"/deployments/migrations/{case.reference}", data={"to": "3"})
     assert response.status_code == 409
-    page = text(response)
-    assert f"Case {case.reference} cannot be moved" in page
-    assert (
-        f"<li>the active step “{COMMITTEE_V1}” (Task_committee) does not exist" in page
-    )
-    assert "Nothing was changed" in page
+    page = read(response)
+    assert page.heading == f"Case {case.reference} cannot be moved"
+    reason = f"the active step “{COMMITTEE_V1}” (Task_committee) does not exist"
+    assert any(line.startswith(reason) for line in page.lines)
+    assert "Nothing was changed" in page.text
     assert deployment_of(engine, users, case.reference) == 1
     assert committee_task(engine, users, case.reference).name == COMMITTEE_V1
 
@@ -251,17 +292,18 @@ def test_moving_all_cases_moves_the_safe_ones_and_says_why_the_others_stayed(
     auth.login("owner")
     response = auth.post("/deployments/migrations", data={"from": "1", "to": str(v2)})
     assert response.status_code == 302
-    page = text(auth.get(response.headers["Location"]))
-    assert f"Moved 1 case to deployment {v2}: {case.reference}." in page
+    page = read(auth.get(response.headers["Location"]))
+    assert f"Moved 1 case to deployment {v2}: {case.reference}." in page.text
     assert (
         f"Case {at_chair} stayed on deployment 1: the active step “Decide whether to "
         "hold an SCR” (Task_chair_decision) does not exist"
-    ) in page
+    ) in page.text
     assert deployment_of(engine, users, case.reference) == v2
     assert deployment_of(engine, users, at_chair) == 1
     again = auth.post("/deployments/migrations", data={"from": "1", "to": "1"})
-    assert "No active case of deployment 1 could be moved." in text(
-        auth.get(again.headers["Location"])
+    assert (
+        "No active case of deployment 1 could be moved."
+        in read(auth.get(again.headers["Location"])).text
     )
     assert auth.post("/deployments/migrations", data={"to": "2"}).status_code == 400
 
@@ -292,26 +334,28 @@ def test_a_move_can_be_undone_until_the_case_moves_on(
     auth.post(f"/deployments/migrations/{ref}", data={"to": str(v2)})
     response = auth.post(f"/deployments/migrations/{ref}/undo", data={"to": str(v2)})
     assert response.status_code == 302
-    page = text(auth.get(response.headers["Location"]))
-    assert f"Case {ref} is back on the version it was on before it was moved" in page
+    page = read(auth.get(response.headers["Location"]))
+    assert (
+        f"Case {ref} is back on the version it was on before it was moved" in page.text
+    )
     assert deployment_of(engine, users, ref) == 1
     assert committee_task(engine, users, ref).name == COMMITTEE_V1
     never = auth.post(f"/deployments/migrations/{ref}/undo")
-    assert never.status_code == 404 and "has no migration to undo" in text(never)
+    assert never.status_code == 404 and "has no migration to undo" in read(never).text
     auth.post(f"/deployments/migrations/{ref}", data={"to": str(v2)})
     task = committee_task(engine, users, ref)
     done = {"decision": "scr", "attendees": "3", "minutes": "m"}
     engine.tasks.complete(users["committee"], task.id, done)
     refused = auth.post(f"/deployments/migrations/{ref}/undo")
-    assert refused.status_code == 403 and "has moved on since it was migrated" in text(
-        refused
-    )
+    assert refused.status_code == 403
+    assert "has moved on since it was migrated" in read(refused).text
     assert deployment_of(engine, users, ref) == v2
-    plan = text(auth.get(f"/deployments/migrations?to={v2}"))
+    plan = auth.get(f"/deployments/migrations?to={v2}")
+    # no button that would be refused
+    assert f"/deployments/migrations/{ref}/undo" not in text(plan)
     assert (
-        f"/deployments/migrations/{ref}/undo" not in plan
-    )  # no button that would be refused
-    assert "Moved here; cannot be undone: the case has moved on since" in plan
+        "Moved here; cannot be undone: the case has moved on since" in read(plan).text
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -366,6 +410,8 @@ def test_auditors_change_no_version_even_with_a_valid_form(
     assert auth.post("/deployments/1/activate").status_code == 403
     moved = auth.post(f"/deployments/migrations/{case.reference}", data={"to": str(v2)})
     assert moved.status_code == 403
-    assert "Auditors can read every case but cannot change anything." in text(moved)
+    assert (
+        "Auditors can read every case but cannot change anything." in read(moved).text
+    )
     assert [d.id for d in engine.deployments.index(users["owner"]) if d.current] == [v2]
     assert deployment_of(engine, users, case.reference) == 1

@@ -104,7 +104,9 @@ def test_what_a_diagram_says_is_escaped_too(
         b"As they sign their letters",
     ):
         forms = forms.replace(old, old + attack)
-    engine.deployments.deploy(users["owner"], {**diagram_files(), "forms.bpmn": forms}, "names")
+    engine.deployments.deploy(
+        users["owner"], {**diagram_files(), "forms.bpmn": forms}, "names"
+    )
     engine.cases.start(users["bqam"], "Process_forms", {"case_title": "t"})
     task = engine.tasks.inbox(users["bqam"])[0].id
     auth.login("bqam")
