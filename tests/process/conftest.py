@@ -23,5 +23,7 @@ BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 @pytest.fixture
 def scenario(engine: Engine, users: dict[str, UserInfo], clock: FixedClock) -> Scenario:
     """A scenario on the real diagrams, deployed by the process owner."""
-    engine.deployments.deploy(users["owner"], read_bundle(BPMN_DIR), note="process tests")
+    engine.deployments.deploy(
+        users["owner"], read_bundle(BPMN_DIR), note="process tests"
+    )
     return Scenario(engine, users, clock)
