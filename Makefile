@@ -1,8 +1,12 @@
-# The README's quick start: `make run` (set up and serve with demo users) and `make test` (the whole suite).
+# The README's quick start: `make run` (set up, then web app + worker + mail catcher with demo users) and
+# `make test` (the whole suite).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export SCR_DATABASE_URL ?= sqlite:///$(CURDIR)/instance/scr.sqlite3
+# `make run PORT=8080`: the web app's port; MAIL_PORT: the local mail catcher's.
+PORT ?= 5000
+MAIL_PORT ?= 8025
 
 .PHONY: run test lint install clean
 
@@ -24,7 +28,7 @@ run: install
 	$(BIN)/scr db upgrade
 	$(BIN)/scr demo load
 	$(BIN)/scr deploy bpmn --as owner --note "make run"
-	SCR_DATABASE_URL=$(SCR_DATABASE_URL) $(BIN)/flask --app webui run --host 127.0.0.1 --port 5000
+	PORT=$(PORT) MAIL_PORT=$(MAIL_PORT) $(BIN)/python deploy/run_local.py
 
 lint: install
 	$(BIN)/ruff check .

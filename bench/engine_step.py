@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/engine_step.py [--cases 40] [--postgres]
 
-Prints the median time to complete one user task through Engine.complete_task (load, check,
-validate, run, save, task index, audit, in one transaction) against the bare SpiffWorkflow cost of the
-same step (deserialize the workflow JSON, complete the task, run engine steps, serialize), and the
-ratio; then the inbox query (tasks_for) with 10,000 open tasks in the index.
+Prints the median time to complete one user task through Engine.tasks.complete (load, check,
+validate, run, save, task index, audit, in one transaction) against the floor: the same SpiffWorkflow
+work on the same cases' stored states, loaded and saved as the engine does (onto the cached, parsed
+specs; complete the task; run engine steps; serialize without specs), and the ratio. For comparison it
+also prints the old baseline, which re-serialized the diagram specs with every step (a slower floor
+that flattered the service). Then the inbox with 10,000 open tasks in the index.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from engine.db.models import HumanTask  # noqa: E402
 from engine.db.models import HumanTaskRole  # noqa: E402
 from engine.db.models import ReviewCase  # noqa: E402
 from engine.process import bundle as bundles  # noqa: E402
+from engine.process import serializer  # noqa: E402
 from engine.process.functions import FUNCTIONS  # noqa: E402
 from engine.process.handlers import HandlerRegistry  # noqa: E402
 from engine.process.hooks import ScriptEngine  # noqa: E402
@@ -65,7 +68,7 @@ def mini_files() -> dict[str, bytes]:
     return {
         p.relative_to(DIAGRAMS).as_posix(): p.read_bytes()
         for p in DIAGRAMS.rglob("*")
-        if p.is_file()
+        if p.is_file() and "loops" not in p.parts
     }
 
 
@@ -89,11 +92,44 @@ def service_step_times(engine: Engine, cases: int) -> list[float]:
     engine.deployments.deploy(owner, mini_files())
     for _ in range(cases):
         engine.cases.start(bqam, "Process_mini", START)
+    with engine.database.bind.connect() as connection:
+        STATES[:] = list(
+            connection.execute(text("SELECT state FROM review_case")).scalars()
+        )
     times = []
     for task in engine.tasks.inbox(committee):
         began = time.perf_counter()
         engine.tasks.complete(committee, task.id, STEP)
         times.append(time.perf_counter() - began)
+    return times
+
+
+STATES: list[str] = []
+"""The stored states of the benchmark's cases just before the step, for the fair floor."""
+
+
+def floor_step_times(clock: FixedClock) -> list[float]:
+    """The same step on the same stored states, loaded and saved as the engine does; bare Spiff between."""
+    bundle = bundles.parse_bundle(mini_files(), FUNCTIONS, {"notify": None})
+    entry = bundle.processes["Process_mini"]
+    engine = ScriptEngine(FUNCTIONS, lambda task, topic, params: None)
+    times = []
+    with using_clock(clock):
+        for state in STATES:
+            began = time.perf_counter()
+            workflow = serializer.load_state(state, entry)
+            workflow.script_engine = engine
+            task = [
+                t
+                for t in workflow.get_tasks()
+                if t.state == TaskState.READY and t.task_spec.manual
+            ][0]
+            task.set_data(decision="scr", attendees=5, minutes="Met and agreed.")
+            task.run()
+            workflow.refresh_timers()
+            workflow.do_engine_steps()
+            serializer.dump_state(workflow)
+            times.append(time.perf_counter() - began)
     return times
 
 
@@ -201,17 +237,29 @@ def run(label: str, url: str, cases: int) -> None:
     clock = FixedClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
     engine = make_service(url, clock)
     service_times = service_step_times(engine, cases)
-    bare_times = bare_step_times(clock, cases)
+    floor_times = floor_step_times(clock)
+    try:
+        bare_times = bare_step_times(clock, cases)
+    except Exception as err:  # noqa: BLE001 - the old baseline is only printed for comparison
+        print(f"  (old baseline not measured: {type(err).__name__}: {err})")
+        bare_times = [float("nan")]
     service_median = statistics.median(service_times)
+    floor_median = statistics.median(floor_times)
     bare_median = statistics.median(bare_times)
     print(f"[{label}] complete one user task, median of {len(service_times)}:")
     print(
         f"  service API (load, validate, run, save, index, audit): {service_median * 1000:7.2f} ms"
     )
     print(
-        f"  bare SpiffWorkflow (deserialize, complete, serialize): {bare_median * 1000:7.2f} ms"
+        f"  floor: SpiffWorkflow on the same states, our load/save:  {floor_median * 1000:7.2f} ms"
     )
-    print(f"  ratio service / bare: {service_median / bare_median:.2f}")
+    print(
+        f"  old baseline (specs re-serialized with every step):    {bare_median * 1000:7.2f} ms"
+    )
+    print(
+        f"  ratio service / floor: {service_median / floor_median:.2f} (target <= 1.5);"
+        f" service / old baseline: {service_median / bare_median:.2f}"
+    )
     for username, (median, count) in inbox_times(engine, 10_000, 15).items():
         print(
             f"  inbox with 10,000 open tasks, {username:>13}: {median * 1000:7.2f} ms median ({count} tasks shown)"

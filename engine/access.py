@@ -45,14 +45,102 @@ RULES: dict[str, Rule] = {
     "release_any_claim": Rule(
         frozenset({"bqam", "admin"}), True, "release a task somebody else claimed"
     ),
-    "see_audit": Rule(
-        frozenset({"auditor", "bqam", "independent_chair", "admin"}),
-        False,
-        "read the audit pages",
-    ),
+    # Enforced by the audit services (timeline, replay, deadlines, exports, who read a case).
+    "see_audit": Rule(BOARD_WIDE, False, "read the audit pages and exports"),
     "see_every_case": Rule(BOARD_WIDE, False, "see every case"),
     "change": Rule(frozenset(), True, "change anything"),
+    # Redaction of personal data from the record takes two people: see `require_redaction`.
+    "request_redaction": Rule(
+        frozenset({"bqam"}), True, "request the redaction of personal data"
+    ),
+    "approve_redaction": Rule(
+        frozenset({"independent_chair"}), True, "approve the redaction of personal data"
+    ),
+    # Case teams (issue 12): the tasks that appoint people set a case's team; the BQAM changes it.
+    "change_case_team": Rule(frozenset({"bqam"}), True, "change a case's team"),
+    # Corrections (issue 15): the person who completed a task corrects its answers, the BQAM anyone's
+    # and decides about an answer the process already used to choose a path (`require_correction`).
+    "correct_any_answer": Rule(
+        frozenset({"bqam"}), True, "correct an answer in somebody else's task"
+    ),
+    "correct_routing_answer": Rule(
+        frozenset({"bqam"}),
+        True,
+        "correct, in the record only, an answer that chose the case's path",
+    ),
+    # Need to know: an agency's documents before the Panel accepted its report (may_read_document).
+    "read_unshared_documents": Rule(
+        BOARD_WIDE, False, "read an agency's documents before the Panel accepted them"
+    ),
+    # Board members read the cases they are sent (the draft or final report): the shared parts only.
+    "see_cases_sent_to_them": Rule(
+        frozenset({"board_member"}), False, "see a case that sent them a message"
+    ),
 }
+
+
+# Across cases (issue 13): the recommendations register, the merged chronology, the Board's reports.
+REGISTER_READERS = frozenset({"scr_committee", "bqam", "independent_chair", "auditor"})
+AGENCY_LEADS = frozenset({"agency_manager", "agency_author", "panel_member"})
+NAMED_CHRONOLOGY = frozenset(
+    {"panel_chair", "panel_member", "bqam", "independent_chair", "auditor"}
+)
+RULES.update(
+    {
+        "see_whole_register": Rule(
+            REGISTER_READERS, False, "see every entry of the recommendations register"
+        ),
+        "see_agency_register": Rule(
+            AGENCY_LEADS, False, "see their agency's entries in the register"
+        ),
+        "submit_chronology": Rule(
+            frozenset({"agency_author", "agency_manager", "bqam"}),
+            True,
+            "submit an agency's chronology",
+        ),
+        "submit_any_chronology": Rule(
+            frozenset({"bqam"}), True, "submit a chronology for another agency"
+        ),
+        "see_chronology": Rule(
+            NAMED_CHRONOLOGY | {"reviewer", "scr_committee"},
+            False,
+            "read the merged chronology",
+        ),
+        "see_named_chronology": Rule(
+            NAMED_CHRONOLOGY, False, "read the chronology with people's real names"
+        ),
+        "see_board_reports": Rule(
+            BOARD_WIDE | {"scr_committee", "board_member"},
+            False,
+            "read the Board's reports across cases",
+        ),
+    }
+)
+
+
+def register_scope(user: UserInfo) -> str | None:
+    """The agency whose register entries the user sees, or None for the whole register.
+
+    The Sub Group and the BQAM (and the Chair, and auditors) see every entry; an agency lead
+    sees their own agency's; anybody else is refused.
+    """
+    if can(user, "see_whole_register"):
+        return None
+    if can(user, "see_agency_register") and user.agency:
+        return user.agency
+    require(user, "see_whole_register")
+    raise AssertionError("unreachable")
+
+
+def chronology_agency(user: UserInfo) -> str | None:
+    """Whose chronology entries the user reads: None for every agency; an agency author or
+    manager outside the Panel only their own agency's (need to know, DESIGN §1)."""
+    if can(user, "see_chronology"):
+        return None
+    if user.roles & {"agency_author", "agency_manager"} and user.agency:
+        return user.agency
+    require(user, "see_chronology")
+    raise AssertionError("unreachable")
 
 
 def can(user: UserInfo, permission: str) -> bool:
@@ -87,25 +175,74 @@ def sees_every_case(user: UserInfo) -> bool:
     return can(user, "see_every_case")
 
 
+def sees_cases_sent_to(user: UserInfo) -> bool:
+    """Board members also see each case that addressed a message to them (its shared parts: need
+    to know still keeps an agency's documents and entries until the Panel accepts them)."""
+    return can(user, "see_cases_sent_to_them")
+
+
+def held_roles(
+    user: UserInfo,
+    agency: str | None,
+    case_roles: Iterable[tuple[str, str | None]] = (),
+) -> set[str]:
+    """The role keys the user holds for a task of `agency` (None: not agency-scoped).
+
+    Board roles count where the task has no agency or the user's agency; a case role
+    ("case:panel_member", from the case's team) where the task has no agency or the member's.
+    """
+    held = set(user.roles) if agency is None or agency == user.agency else set()
+    held |= {f"case:{r}" for r, a in case_roles if agency is None or a == agency}
+    return held
+
+
 def may_work_on(
-    user: UserInfo, roles: Iterable[str], agency: str | None, assignee_id: int | None
+    user: UserInfo,
+    roles: Iterable[str],
+    agency: str | None,
+    assignee_id: int | None,
+    case_roles: Iterable[tuple[str, str | None]] = (),
 ) -> bool:
-    """A ready task is the assignee's, or is offered to a role the user holds (in the task's agency)."""
+    """A ready task is the assignee's, or is offered to a role the user holds (in the task's agency).
+
+    `case_roles`: the (case role, agency) pairs the user holds in the task's case: a task offered to
+    `case:<role>` is for this case's members in that role, whatever Board roles they hold.
+    """
     if assignee_id is not None:
         return assignee_id == user.id
-    return bool(user.roles & set(roles)) and (agency is None or agency == user.agency)
+    return bool(held_roles(user, agency, case_roles) & set(roles))
 
 
 def require_work(
-    user: UserInfo, roles: Iterable[str], agency: str | None, assignee_id: int | None
+    user: UserInfo,
+    roles: Iterable[str],
+    agency: str | None,
+    assignee_id: int | None,
+    case_roles: Iterable[tuple[str, str | None]] = (),
 ) -> None:
     """NotPermitted, saying whether the task is someone else's or not offered to the user's roles."""
-    roles = list(roles)
-    if may_work_on(user, roles, agency, assignee_id):
+    roles, case_roles = list(roles), list(case_roles)
+    if may_work_on(user, roles, agency, assignee_id, case_roles):
         return
-    if assignee_id is not None and user.roles & set(roles):
+    if assignee_id is not None and held_roles(user, None, case_roles) & set(roles):
         raise NotPermitted("Somebody else has claimed this task.")
     raise NotPermitted("This task is not offered to any of your roles.")
+
+
+def may_read_document(
+    user: UserInfo,
+    agency: str | None,
+    shared: bool,
+    case_roles: Iterable[tuple[str, str | None]] = (),
+) -> bool:
+    """Need to know, for someone who may see the case: a document of no agency, or shared (the Panel
+    accepted the agency's report), is the case's; before that an agency's IMR or chronology is for
+    that agency's own people, the case's Panel Chair (who quality-assures it) and board-wide roles."""
+    if agency is None or shared or can(user, "read_unshared_documents"):
+        return True
+    if user.agency == agency:
+        return True
+    return any(role == "panel_chair" for role, _ in case_roles)
 
 
 def require_one_of(user: UserInfo, roles: Iterable[str], doing: str) -> None:
@@ -114,3 +251,29 @@ def require_one_of(user: UserInfo, roles: Iterable[str], doing: str) -> None:
     if not user.roles & allowed:
         names = ", ".join(sorted(allowed)) or "nobody"
         raise NotPermitted(f"Only people with the role {names} may {doing}.")
+
+
+def require_redaction(requester: UserInfo, approver: UserInfo) -> None:
+    """Redaction needs two people: the Business and QA Manager asks, the Independent Chair approves.
+
+    Both must hold their rule (and be able to change things), and they must be different accounts,
+    so nobody erases a child's details from the record alone.
+    """
+    require(requester, "request_redaction")
+    require(approver, "approve_redaction")
+    if requester.id == approver.id:
+        raise NotPermitted(
+            "A redaction must be approved by somebody other than the person who asks for it."
+        )
+
+
+def require_correction(user: UserInfo, completed_by_id: int | None) -> None:
+    """A completed task's answers are corrected by the person who completed it, or by the BQAM."""
+    require_can_change(user)
+    if completed_by_id is not None and completed_by_id == user.id:
+        return
+    if not can(user, "correct_any_answer"):
+        raise NotPermitted(
+            "Only the person who completed this task, or the Business and Quality Assurance "
+            "Manager, may correct its answers."
+        )

@@ -1,4 +1,9 @@
-"""The `scr` command: database, demo data, deployments, the timer tick, audit verification."""
+"""The `scr` command: configuration, database, the worker, accounts and agencies, deployments, audit.
+
+Arguments in, engine calls out. Every command that acts takes `--as USER` (the first administrator of
+an empty installation is the one exception). Passwords are read from standard input or a prompt, never
+from the command line (where `ps` would show them).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,25 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from engine import cli_accounts
+from engine import cli_audit
 from engine.bootstrap import build_engine
 from engine.errors import DiagramInvalid
 from engine.errors import EngineError
 from engine.services.engine import Engine
+from engine.settings import ConfigInvalid
 from engine.settings import EngineSettings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = EngineSettings.from_env()
+    try:
+        settings = EngineSettings.from_env()
+    except ConfigInvalid as err:
+        print(err, file=sys.stderr)
+        return 2
+    configure_logging(settings)
     try:
         return _run(args, settings)
     except DiagramInvalid as err:
@@ -26,6 +39,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EngineError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except Exception as err:  # noqa: BLE001 - an operator gets a sentence, not a traceback
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        print(
+            f"error: {type(err).__name__}: {first}\n"
+            f"(database {settings.safe_database_url}; is it reachable and migrated? "
+            "Try `scr db check`.)",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        while _OPEN:
+            _OPEN.pop().dispose()
+
+
+_OPEN: list[Engine] = []
+
+
+def open_engine(settings: EngineSettings) -> Engine:
+    """The engine for one command; `main` closes its database connections at the end."""
+    engine = build_engine(settings)
+    _OPEN.append(engine)
+    return engine
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,10 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="scr", description="SCR Workflow administration."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    db = commands.add_parser("db", help="database schema").add_subparsers(
-        dest="action", required=True
-    )
-    db.add_parser("upgrade", help="create or migrate the schema to the newest version")
+    _operations_parsers(commands)
     demo = commands.add_parser("demo", help="demo data").add_subparsers(
         dest="action", required=True
     )
@@ -49,12 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--as", dest="username", required=True, help="the process owner deploying"
     )
     deploy.add_argument("--note", default="", help="what changed, for the record")
-    commands.add_parser(
+    listing = commands.add_parser(
         "deployments", help="list deployments; the current one is marked *"
     )
+    listing.add_argument("--as", dest="username", required=True)
     diff = commands.add_parser("diff", help="what changed between two deployments")
     diff.add_argument("old", type=int)
     diff.add_argument("new", type=int)
+    diff.add_argument("--as", dest="username", required=True)
     migrate = commands.add_parser(
         "migrate", help="move cases to another deployment (dry run unless --apply)"
     )
@@ -79,27 +116,56 @@ def build_parser() -> argparse.ArgumentParser:
         help="fire due timers, queue reminders, deliver due messages (cron, each minute)",
     )
     commands.add_parser("send", help="deliver the due messages of the outbox over SMTP")
-    audit_cmd = commands.add_parser("audit", help="audit trail").add_subparsers(
-        dest="action", required=True
-    )
-    verify = audit_cmd.add_parser(
-        "verify",
-        help="check hash chains and replays; exit 1 naming the first bad event",
-    )
-    verify.add_argument("--case", dest="reference")
+    cli_audit.add_parsers(commands)
     return parser
 
 
-def _run(args: argparse.Namespace, settings: EngineSettings) -> int:
-    if args.command == "db":
-        from engine.db.schema import upgrade
+def _operations_parsers(commands: argparse._SubParsersAction) -> None:
+    """`scr db ...`, `scr config check`, `scr worker`, and the account commands."""
+    db = commands.add_parser("db", help="database schema").add_subparsers(
+        dest="action", required=True
+    )
+    db.add_parser("upgrade", help="create or migrate the schema to the newest version")
+    db.add_parser("current", help="the schema revision the database is at")
+    db.add_parser("history", help="every schema revision the code knows")
+    db.add_parser("check", help="exit 1 unless the database is at the newest revision")
+    config = commands.add_parser("config", help="configuration").add_subparsers(
+        dest="action", required=True
+    )
+    config.add_parser(
+        "check", help="validate every SCR_* setting and show them (secrets hidden)"
+    )
+    worker = commands.add_parser(
+        "worker",
+        help="run timers, reminders, outbox delivery and audit checkpoints in a loop",
+    )
+    worker.add_argument(
+        "--interval", type=float, help="seconds between cycles (SCR_WORKER_INTERVAL)"
+    )
+    worker.add_argument(
+        "--once",
+        action="store_true",
+        help="one cycle, then exit (1 if it had problems)",
+    )
+    cli_accounts.add_parsers(commands)
 
-        upgrade(settings.database_url)
-        build_engine(settings).directory.ensure_reference_data()
-        print(f"database is up to date: {settings.database_url}")
+
+def _run(args: argparse.Namespace, settings: EngineSettings) -> int:
+    if args.command == "config":
+        for name, value in settings.described():
+            print(f"{name:<24} {value}")
+        print("configuration is valid")
         return 0
-    engine = build_engine(settings)
+    if args.command == "db":
+        return _database(args.action, settings)
+    engine = open_engine(settings)
+    if args.command == "worker":
+        return _worker(engine, settings, args)
+    if args.command in ("user", "agency"):
+        return cli_accounts.run(engine, args)
     if args.command == "demo":
+        if not settings.is_development:
+            raise EngineError("Demo users are refused unless SCR_ENV=development.")
         print(f"demo users added: {engine.directory.load_demo_users()}")
         return 0
     if args.command == "deploy":
@@ -129,35 +195,59 @@ def _run(args: argparse.Namespace, settings: EngineSettings) -> int:
                 **counts
             )
         )
-        return 0
-    if args.command == "audit":
-        return _verify(engine, args.reference)
+        return 1 if counts["failed"] or counts["retried"] else 0
+    if args.command in ("audit", "case"):
+        return cli_audit.run(engine, args)
     raise AssertionError(args.command)
 
 
-def _verify(engine: Engine, reference: str | None) -> int:
-    """Hash chains first, then a replay of every case; exit 1 at the first thing wrong."""
-    chain = engine.audit.chain_name(reference) if reference else None
-    report = engine.audit.verify_chain(chain)
-    if not report.ok:
-        print(
-            f"AUDIT TRAIL BROKEN at {report.first_bad_event}: {report.problem}",
-            file=sys.stderr,
-        )
+def _database(action: str, settings: EngineSettings) -> int:
+    """`scr db upgrade|current|history|check`; the URL is printed with its password masked."""
+    from engine.db import schema
+
+    if action == "history":
+        for revision, before, text in schema.history():
+            print(f"{before or '<base>'} -> {revision}  {text}")
+        return 0
+    if action == "upgrade":
+        schema.upgrade(settings.database_url)
+        open_engine(settings).directory.ensure_reference_data()
+        print(f"database is up to date: {settings.safe_database_url}")
+        return 0
+    current, head = open_engine(settings).worker.revisions()
+    print(f"{settings.safe_database_url}: at {current or '(empty)'}, newest {head}")
+    if action == "check" and current != head:
+        print("the database is not at the newest revision: run `scr db upgrade`")
         return 1
-    print(f"audit trail intact: {report.events_checked} events checked")
-    replays = engine.audit.verify_replays(reference)
-    broken = [r for r in replays if not r.ok]
-    for bad in broken:
-        print(f"REPLAY DIFFERS for {bad.reference}: {bad.problem}", file=sys.stderr)
-    if broken:
-        return 1
-    print(f"every case replays to its stored state: {len(replays)} cases")
     return 0
 
 
+def _worker(engine: Engine, settings: EngineSettings, args: argparse.Namespace) -> int:
+    from engine.services.worker import stop_on_signals
+
+    if args.interval is not None:
+        engine.worker.settings = settings.worker.model_copy(
+            update={"interval": max(args.interval, 0.1)}
+        )
+    print(
+        f"worker {engine.worker.name} on {settings.safe_database_url}, "
+        f"every {engine.worker.settings.interval:g} s"
+        + (
+            ""
+            if engine.audit.signs_checkpoints
+            else "; audit checkpoints are off (no SCR_AUDIT_SIGNING_KEY_FILE)"
+        ),
+        flush=True,
+    )
+    return engine.worker.run(
+        stop_on_signals(),
+        once=args.once,
+        on_cycle=lambda report: print(report.summary(), flush=True),
+    )
+
+
 def _versions(args: argparse.Namespace, engine: Engine) -> int:
-    actor = engine.accounts.by_username(getattr(args, "username", None) or "owner")
+    actor = engine.accounts.by_username(args.username)
     if args.command == "deployments":
         for info in engine.deployments.index(actor):
             mark = "*" if info.current else " "
@@ -205,6 +295,12 @@ def read_bundle(folder: Path) -> dict[str, bytes]:
         ):
             files[path.relative_to(folder).as_posix()] = path.read_bytes()
     return files
+
+
+def configure_logging(settings: EngineSettings) -> None:
+    from engine.logs import configure
+
+    configure(settings.log_format)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -114,6 +115,47 @@ class CaseView:
     data: dict[str, Any]
     done_elements: tuple[str, ...]
     active_elements: tuple[str, ...]
+    steps_done: int
+    """How many steps were completed in all; `completed_steps` may hold only the latest ones."""
+    worked_by: tuple[str, ...]
+    """Everybody who completed a step, in the order they first did."""
+    waiting: tuple[CaseWait, ...] = ()
+    """The timers the case waits on, soonest first (not those on the edge of a task)."""
+    completed_at: datetime | None = None
+    """When the case ended; None while it is active."""
+    phases: tuple[PhaseStatus, ...] = ()
+    """Every phase of the case's top-level process in diagram order, with where it stands."""
+
+    @property
+    def next_deadline(self) -> TaskSummary | None:
+        """The open task due soonest, if any open task has a due date."""
+        dated = [t for t in self.open_tasks if t.due_at is not None]
+        return min(
+            dated, key=lambda t: t.due_at or self.summary.started_at, default=None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseStatus:
+    """One phase of a case (a call activity of its top-level process) and where it stands.
+
+    `status` is one of `completed`, `in_progress`, `waiting` (only a timer or message of its own is
+    awaited: `waiting_for` names it as the diagram does, `until` is when a timer fires),
+    `not_started` (the case's path leads to it) or `not_needed` (it cannot run any more).
+    """
+
+    name: str
+    status: str
+    waiting_for: str | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseWait:
+    """A timer a case waits on: what for (its name in the diagram) and until when."""
+
+    reason: str
+    until: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +189,25 @@ class DeploymentInfo:
     process_ids: tuple[str, ...]
     current: bool
     created: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentPreview:
+    """What deploying some files would make, checked as a deploy checks them; nothing is stored."""
+
+    files: tuple[str, ...]
+    """The file names of the resulting deployment."""
+    content_hash: str
+    """The resulting bundle's hash: a deploy stores exactly this bundle or nothing."""
+    identical_to: int | None
+    """The existing deployment with exactly these files, if there is one."""
+    compared_with: int | None
+    """The current deployment the changes are counted from (None before the first deploy)."""
+    changes: tuple[Any, ...]
+    """The `engine.Change`s from the current deployment, by process then element."""
+    placed: tuple[tuple[str, str], ...]
+    """Each file sent and the name it takes in the resulting deployment (``loop.bpmn`` may replace
+    ``loops/loop.bpmn``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +274,14 @@ class ReadyTask:
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentOrigin:
+    """What a document is: the question of the form it answered, and the task it came with."""
+
+    title: str | None
+    task_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class CasePage:
     """Everything the case page shows, read at one moment."""
 
@@ -220,6 +289,8 @@ class CasePage:
     diagrams: tuple[CaseDiagram, ...]
     documents: tuple[DocumentInfo, ...]
     notifications: tuple[NotificationInfo, ...]
+    origins: dict[int, DocumentOrigin] = field(default_factory=dict)
+    """By document id, for documents that came with a task (those added on the case page have none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,9 +303,63 @@ class Upload:
 
 
 @dataclass(frozen=True, slots=True)
+class InboxPage:
+    """One page of a user's inbox (50 rows), with how many tasks there are in all."""
+
+    tasks: tuple[TaskSummary, ...]
+    page: int
+    pages: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class TaskPage:
     """Everything a task's page shows, read at one moment: its form, its case, the case's documents."""
 
     form: TaskForm
     case: CaseView
     documents: tuple[DocumentInfo, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerToCorrect:
+    """One answer of a completed task as it stands now, and whether it may be corrected."""
+
+    field: FieldSpec
+    value: Any
+    shown: str
+    """The value in words (labels of options, dates as "3 March 2026")."""
+    correctable: bool
+    why_not: str | None = None
+    affected: tuple[str, ...] = ()
+    """The later steps that used this answer to choose the case's path, by name."""
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionPreview:
+    """A completed task's form with its answers, for someone about to correct one of them."""
+
+    task_id: str
+    reference: str
+    task_name: str
+    completed_by: str | None
+    completed_at: datetime | None
+    answers: tuple[AnswerToCorrect, ...]
+    may_correct_record_only: bool
+    """The BQAM may correct an answer that chose a path in the record only (the path stays)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionDone:
+    """A correction as recorded: what changed, from what to what, and why."""
+
+    reference: str
+    task_id: str
+    task_name: str
+    label: str
+    before: str
+    after: str
+    reason: str
+    record_only: bool
+    affected: tuple[str, ...]
+    seq: int

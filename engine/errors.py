@@ -22,7 +22,19 @@ class NotPermitted(EngineError):
 
 
 class NotSignedIn(NotPermitted):
-    """The user name or password is wrong, or the account is inactive or locked."""
+    """The user name or password is wrong, or the account is inactive."""
+
+
+class SignInThrottled(NotSignedIn):
+    """Too many failed sign-ins from one client: it waits `minutes` (no account is locked)."""
+
+    def __init__(self, minutes: int) -> None:
+        self.minutes = minutes
+        unit = "minute" if minutes == 1 else "minutes"
+        super().__init__(
+            "There have been too many failed attempts to sign in from this device. "
+            f"Try again in {minutes} {unit}."
+        )
 
 
 class TaskNotReady(EngineError):
@@ -100,3 +112,21 @@ class DiagramInvalid(EngineError):
 
 class WorkflowFailed(EngineError):
     """The diagram could not be run at this point (e.g. an expression failed); nothing was saved."""
+
+
+class StoredStateRefused(EngineError):
+    """A case's stored workflow is not in the format this release writes: it is refused, never migrated
+    (SpiffWorkflow's migrations of old formats evaluate stored text as Python)."""
+
+    def __init__(
+        self, found: object, expected: str, reference: str | None = None
+    ) -> None:
+        case = f"Case {reference}" if reference else "A case"
+        super().__init__(
+            f"{case} cannot be opened: its stored workflow is in format {found!r}, and this release "
+            f"reads only format {expected!r}. Nothing was run. An administrator must restore the "
+            "case's state from a backup or rebuild it from its audit events."
+        )
+        self.found = found
+        self.expected = expected
+        self.reference = reference

@@ -1,8 +1,8 @@
 """Auditors' pages: a case's record in plain language, replayed step by step on its diagrams, its
 deadlines met or missed, and the record exported for people without access to the system.
 
-Read-only: every route is a GET. The engine decides who may see which case (board-wide roles see
-every case, others the cases they take part in).
+Read-only: every route is a GET. The engine decides: only auditors and board-wide roles read these
+pages and exports (rule `see_audit`). Each case page shown is recorded here as read (who, when).
 """
 
 from __future__ import annotations
@@ -27,9 +27,15 @@ DEADLINE_STATES = ("met", "missed", "open", "overdue", "cancelled")
 @bp.get("/")
 def index() -> str:
     """The cases I may audit, and whether the whole audit record is intact."""
+    public_key, checkpoint_at, checkpoints = engine().audit.checkpoint_status(actor())
     cases = engine().cases.index(actor())
     return render_template(
-        "audit/index.html", cases=cases, chain=engine().audit.verify_chain()
+        "audit/index.html",
+        cases=cases,
+        chain=engine().audit.verify_chain(),
+        public_key=public_key,
+        checkpoint_at=checkpoint_at,
+        checkpoints=checkpoints,
     )
 
 
@@ -41,6 +47,7 @@ def timeline(reference: str) -> str:
         "audit/timeline.html",
         reference=reference,
         entries=entries,
+        readings=engine().audit.case_readings(actor(), reference),
         **integrity(reference),
     )
 
@@ -118,6 +125,7 @@ def integrity(reference: str) -> dict[str, Any]:
     return {
         "chain": scr.audit.verify_chain(scr.audit.chain_name(reference)),
         "replay": replays[0],
+        "record": scr.audit.verify(reference),
     }
 
 

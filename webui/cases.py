@@ -93,6 +93,7 @@ def case_page(reference: str, upload_error: str | None = None) -> str:
         case=page.case,
         diagrams=page.diagrams,
         documents=page.documents,
+        origins=page.origins,
         notifications=page.notifications,
         upload_error=upload_error,
     )

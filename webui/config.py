@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
+
+from engine import EngineSettings
 
 DEFAULTS = {
     "SESSION_COOKIE_NAME": "scr_session",
@@ -19,4 +22,26 @@ DEFAULTS = {
     # A task is "due soon" when it is due within this many days.
     "SERVICE_NAME": "SCR Workflow",
     "ORGANISATION_NAME": "Local Safeguarding Children Board",
+    # Strict-Transport-Security on every response (SCR_HSTS=true behind HTTPS).
+    "HSTS": False,
+    # How many reverse proxies to trust for X-Forwarded-* (SCR_TRUSTED_PROXIES; 0 = none).
+    "TRUSTED_PROXIES": 0,
+    # The "Mail sent (development)" page (SCR_MAIL_VIEW=true, development only).
+    "MAIL_VIEW": False,
+    # Where the source code of this running service is offered (AGPL-3.0 section 13).
+    "SOURCE_CODE_URL": "https://github.com/scr-workflow/scr-workflow",
 }
+
+
+def from_settings(settings: EngineSettings) -> dict[str, Any]:
+    """The app's config from the validated settings (the same ones the CLI and worker use)."""
+    config: dict[str, Any] = {
+        "DATABASE_URL": settings.database_url,
+        "SESSION_COOKIE_SECURE": settings.web.session_cookie_secure,
+        "HSTS": settings.web.hsts,
+        "TRUSTED_PROXIES": settings.web.trusted_proxies,
+        "MAIL_VIEW": settings.web.mail_view and settings.is_development,
+    }
+    if settings.web.secret_key is not None:
+        config["SECRET_KEY"] = settings.web.secret_key.get_secret_value()
+    return config

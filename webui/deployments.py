@@ -6,28 +6,40 @@ Only process owners and admins may change versions; auditors and the BQAM may lo
 
 from __future__ import annotations
 
+import base64
+import io
+import zipfile
+from collections.abc import Callable
+from collections.abc import Mapping
 from collections.abc import Sequence
-from pathlib import PurePosixPath
 
 from flask import Blueprint
 from flask import abort
 from flask import flash
+from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import send_file
 from flask import url_for
-from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
+from engine import Change
+from engine import ConcurrentUpdate
 from engine import DeploymentInfo
+from engine import DeploymentPreview
+from engine import DiagramInvalid
 from engine import MigrationCheck
 from engine import NotFound
 from webui.extensions import actor
 from webui.extensions import engine
+from webui.security import CONTENT_SECURITY_POLICY
+from webui.uploads import bundle_files
+from webui.uploads import carried_fields
+from webui.uploads import carried_files
+from webui.uploads import upload_error
 
 bp = Blueprint("deployments", __name__, url_prefix="/deployments")
-# Message templates live in this folder of a deployment (as in bpmn/templates/).
-TEMPLATE_FOLDER = "templates"
 
 
 @bp.get("/")
@@ -39,12 +51,12 @@ def index() -> str:
 
 
 @bp.post("/")
-def deploy() -> Response | tuple[str, int]:
-    """Validate and deploy the uploaded files; every problem is listed if they are refused."""
+def check() -> Response | tuple[str, int]:
+    """Check the uploaded files and show what deploying them would change; nothing is stored yet."""
     files = bundle_files(request.files.getlist("files"))
     note = request.form.get("note", "").strip()
-    if not files:
-        error = "Choose one or more .bpmn, .dmn or .txt files to deploy"
+    error = upload_error(files)
+    if error:
         page = render_template(
             "deployments/index.html",
             deployments=engine().deployments.index(actor()),
@@ -52,7 +64,27 @@ def deploy() -> Response | tuple[str, int]:
             note=note,
         )
         return page, 400
-    info = engine().deployments.deploy(actor(), files, note)
+    return check_page(files, note, replace_only=request.form.get("scope") == "changed")
+
+
+@bp.post("/deploy")
+def deploy() -> Response | tuple[str, int]:
+    """Deploy the files the owner checked, only if they still make the deployment they were shown.
+
+    The files come back from the check page's form (nothing is kept on the server in between). If
+    the current deployment changed meanwhile, they are checked and shown again instead.
+    """
+    files, checked = carried_files(request.form), request.form.get("content_hash")
+    note = request.form.get("note", "").strip()
+    replace_only = request.form.get("scope") == "changed"
+    if not files or not checked or upload_error(files):
+        abort(400, "Choose the files to deploy and check them first.")
+    try:
+        info = engine().deployments.deploy(
+            actor(), files, note, replace_only=replace_only, expected_hash=checked
+        )
+    except (ConcurrentUpdate, DiagramInvalid) as changed:
+        return check_page(files, note, replace_only, message=str(changed), status=409)
     if info.created:
         flash(f"Deployment {info.id} is live: new cases start on it.", "success")
     else:
@@ -70,17 +102,89 @@ def show(deployment_id: int) -> str:
     return render_template("deployments/show.html", deployment=found[0], cases=cases)
 
 
-def bundle_files(uploads: list[FileStorage]) -> dict[str, bytes]:
-    """The uploaded files by their name in the bundle: .txt message templates go in templates/."""
-    files = {}
-    for upload in uploads:
-        if not upload.filename:
-            continue
-        name = PurePosixPath(upload.filename.replace("\\", "/")).name
-        if name.endswith(".txt"):
-            name = f"{TEMPLATE_FOLDER}/{name}"
-        files[name] = upload.read()
-    return files
+@bp.get("/<int:deployment_id>/files/<path:name>")
+def file(deployment_id: int, name: str) -> Response:
+    """One file of a deployment as deployed, for the viewer that marks what changed on it."""
+    response = Response(
+        engine().deployments.file(actor(), deployment_id, name),
+        mimetype="application/xml",
+    )
+    # Data for the viewer's script, never a document of its own.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.get("/current.zip")
+def download() -> Response:
+    """The current deployment's files as a zip, folders kept, to edit and upload again."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in sorted(
+            engine().deployments.current_files(actor()).items()
+        ):
+            archive.writestr(name, content)
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name="diagrams.zip",
+    )
+
+
+# The check page draws the diagrams as uploaded from data: addresses (they are not stored yet).
+CHECK_PAGE_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "connect-src 'self'", "connect-src 'self' data:"
+)
+
+
+def check_page(
+    files: dict[str, bytes],
+    note: str,
+    replace_only: bool,
+    message: str | None = None,
+    status: int = 200,
+) -> Response | tuple[str, int]:
+    """ "Check your changes": the problems, or what the files would change and the form to deploy."""
+    page = {"note": note, "replace_only": replace_only, "message": message}
+    try:
+        preview = engine().deployments.preview(actor(), files, replace_only)
+    except DiagramInvalid as invalid:
+        html = render_template(
+            "deployments/check.html",
+            problems=invalid.problems,
+            sent=sorted(files),
+            **page,
+        )
+        return html, 400
+    sent = {name: files[sent_as] for sent_as, name in preview.placed}
+    html = render_template(
+        "deployments/check.html",
+        preview=preview,
+        sent=sorted(sent),
+        carried=carried_fields(sent),
+        figures=diff_figures(preview.changes, checked(preview, sent)),
+        **page,
+    )
+    response = make_response(html, status)
+    response.headers["Content-Security-Policy"] = CHECK_PAGE_POLICY
+    return response
+
+
+def checked(preview: DeploymentPreview, sent: Mapping[str, bytes]) -> Drawing:
+    """Where the check page finds each diagram: as sent (not stored yet), or as it is now."""
+    current = preview.compared_with
+
+    def draw(file: str, new: bool) -> tuple[str, str]:
+        if new and file in sent:
+            data = base64.b64encode(sent[file]).decode("ascii")
+            return f"{file}, as you sent it", f"data:application/xml;base64,{data}"
+        url = url_for("deployments.file", deployment_id=current, name=file)
+        if new:  # kept as it is
+            return f"{file}, as it will be", url
+        return f"{file}, as it is now in deployment {current}", url
+
+    return draw
 
 
 @bp.post("/<int:deployment_id>/activate")
@@ -112,7 +216,49 @@ def changes() -> str:
         old=old,
         new=new,
         changes=found,
+        figures=diff_figures(found, deployed(old, new))
+        if old and new and old != new
+        else [],
     )
+
+
+# Where a comparison's diagram is drawn from: (file, in the new version?) -> (caption, XML address).
+Drawing = Callable[[str, bool], tuple[str, str]]
+
+
+def diff_figures(changes: Sequence[Change], draw: Drawing) -> list[dict]:
+    """The diagrams to draw for a comparison, each with its elements to mark.
+
+    Every file with a change is drawn as it is in the new version (added and changed elements
+    marked) and as it was in the old one (removed and changed elements marked).
+    """
+    figures: dict[tuple[str, bool], dict] = {}
+    for change in changes:
+        for file, new, markers in (
+            (change.file, True, ("added", "changed")),
+            (change.old_file, False, ("removed", "changed")),
+        ):
+            if not file:
+                continue
+            if (file, new) not in figures:
+                caption, url = draw(file, new)
+                figures[file, new] = {"caption": caption, "url": url, "marks": {}}
+            if change.marker in markers and not change.whole_process:
+                names = figures[file, new]["marks"].setdefault(change.marker, {})
+                names[change.element_id] = change.element_name or change.element_id
+    return [figures[key] for key in sorted(figures, key=lambda k: (k[0], not k[1]))]
+
+
+def deployed(old: int, new: int) -> Drawing:
+    """Where the comparison of two deployments finds each diagram: as deployed."""
+
+    def draw(file: str, is_new: bool) -> tuple[str, str]:
+        deployment = new if is_new else old
+        where = "as it is in" if is_new else "as it was in"
+        url = url_for("deployments.file", deployment_id=deployment, name=file)
+        return f"{file}, {where} deployment {deployment}", url
+
+    return draw
 
 
 @bp.get("/migrations")

@@ -23,11 +23,13 @@ csrf = CSRFProtect()
 class Person(UserMixin):
     """The signed-in user as flask-login sees them: a thin wrapper around the engine's UserInfo."""
 
-    def __init__(self, info: UserInfo) -> None:
+    def __init__(self, info: UserInfo, session_key: str) -> None:
         self.info = info
+        self.session_key = session_key
 
     def get_id(self) -> str:
-        return str(self.info.id)
+        """What the session keeps: the engine's session key, which signing out makes worthless."""
+        return self.session_key
 
     @property
     def is_active(self) -> bool:

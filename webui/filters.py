@@ -123,7 +123,7 @@ def case_details(data: dict[str, Any]) -> list[tuple[str, str]]:
 def involved(case: CaseView) -> tuple[list[str], list[str]]:
     """The people who started or worked on the case, and the roles its open tasks are offered to."""
     names = [case.summary.started_by]
-    names += [s.completed_by for s in case.completed_steps if s.completed_by]
+    names += list(case.worked_by)
     names += [t.assignee for t in case.open_tasks if t.assignee]
     roles = {role for task in case.open_tasks for role in task.roles}
     return list(dict.fromkeys(names)), sorted(roles)

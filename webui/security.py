@@ -1,8 +1,10 @@
-"""Security headers on every response, and sign-in required on every page but the sign-in page."""
+"""Security headers on every response, and sign-in required on every page but the sign-in page and
+the public pages (accessibility statement, privacy notice, cookies)."""
 
 from __future__ import annotations
 
 from flask import Flask
+from flask import current_app
 from flask import request
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -24,7 +26,19 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-PUBLIC_ENDPOINTS = {"index", "auth.sign_in", "static"}
+PUBLIC_ENDPOINTS = {
+    "index",
+    "auth.sign_in",
+    "oidc.start",
+    "oidc.callback",
+    "static",
+    "health.alive",
+    "health.ready",
+    "public.accessibility",
+    "public.privacy",
+    "public.cookies",
+}
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def init_app(app: Flask) -> None:
@@ -47,6 +61,8 @@ def add_headers(response: Response) -> Response:
     headers["Referrer-Policy"] = "same-origin"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if current_app.config.get("HSTS"):
+        headers["Strict-Transport-Security"] = HSTS
     if request.endpoint != "static":
         # Case pages hold personal data about children: never keep them in a shared cache.
         headers["Cache-Control"] = "no-store"

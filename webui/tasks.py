@@ -24,12 +24,13 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 @bp.get("/")
 def index() -> str:
-    """The tasks assigned to me and those offered to my roles, soonest due first."""
-    tasks = engine().tasks.inbox(actor())
+    """The tasks assigned to me and those offered to my roles, soonest due first, 50 a page."""
+    inbox = engine().tasks.inbox(actor(), page=request.args.get("page", 1, type=int))
     return render_template(
         "tasks/index.html",
-        mine=[t for t in tasks if t.assignee is not None],
-        offered=[t for t in tasks if t.assignee is None],
+        inbox=inbox,
+        mine=[t for t in inbox.tasks if t.assignee is not None],
+        offered=[t for t in inbox.tasks if t.assignee is None],
         start_forms=engine().cases.start_forms(actor()),
     )
 

@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 
 from engine.clock import as_utc
 from engine.db.models import AppUser
+from engine.db.models import CaseMember
 from engine.db.models import CaseSequence
 from engine.db.models import Deployment
 from engine.db.models import HumanTask
 from engine.db.models import HumanTaskRole
+from engine.db.models import Notification
 from engine.db.models import ReviewCase
 from engine.dto import CaseSummary
 from engine.dto import UserInfo
@@ -92,8 +94,10 @@ def add(
     return case
 
 
-def visible_ids(user: UserInfo) -> Select[tuple[int]]:
-    """Cases the user takes part in: started, worked on, or offered a task through one of their roles."""
+def visible_ids(user: UserInfo, sent: bool = False) -> Select[tuple[int]]:
+    """Cases the user takes part in: started, worked on, on its team, or offered a task through one
+    of their Board roles (case roles, `case:…`, count through the team); with `sent`, also those
+    that addressed a message to them (`access.sees_cases_sent_to`)."""
     via_role = (
         select(HumanTask.case_id)
         .join(HumanTaskRole, HumanTaskRole.task_id == HumanTask.id)
@@ -106,13 +110,21 @@ def visible_ids(user: UserInfo) -> Select[tuple[int]]:
         or_(HumanTask.assignee_id == user.id, HumanTask.completed_by_id == user.id)
     )
     started = select(ReviewCase.id).where(ReviewCase.started_by_id == user.id)
-    return via_role.union(via_person, started)
+    on_team = select(CaseMember.case_id).where(CaseMember.user_id == user.id)
+    if not sent:
+        return via_role.union(via_person, started, on_team)
+    messaged = select(Notification.case_id).where(
+        Notification.recipient_user_id == user.id, Notification.case_id.is_not(None)
+    )
+    return via_role.union(via_person, started, on_team, messaged)
 
 
-def takes_part(session: Session, user: UserInfo, case_id: int) -> bool:
+def takes_part(
+    session: Session, user: UserInfo, case_id: int, sent: bool = False
+) -> bool:
     found = session.scalars(
         select(ReviewCase.id).where(
-            ReviewCase.id == case_id, ReviewCase.id.in_(visible_ids(user))
+            ReviewCase.id == case_id, ReviewCase.id.in_(visible_ids(user, sent))
         )
     ).first()
     return found is not None
@@ -122,6 +134,7 @@ def summaries(
     session: Session,
     user: UserInfo | None = None,
     deployment_id: int | None = None,
+    sent: bool = False,
 ) -> list[CaseSummary]:
     """Case summaries in one query, newest first: all, those `user` takes part in, or of one deployment."""
     query = (
@@ -130,7 +143,7 @@ def summaries(
         .outerjoin(AppUser, AppUser.id == ReviewCase.started_by_id)
     )
     if user is not None:
-        query = query.where(ReviewCase.id.in_(visible_ids(user)))
+        query = query.where(ReviewCase.id.in_(visible_ids(user, sent)))
     if deployment_id is not None:
         query = query.where(ReviewCase.deployment_id == deployment_id).order_by(
             ReviewCase.id

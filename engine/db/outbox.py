@@ -2,8 +2,12 @@
 
 Each worker claims a batch of due rows (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer at a time)
 and marks them `sending` with a lease before it talks to the mail server, so two workers never send the
-same message. A failed attempt is retried with growing delays; after the last one the message is
-`failed`, which the case page shows and the Business and QA Manager is told about.
+same message. A failed attempt is retried with growing delays; after the last one (or at once, when
+trying again cannot help: a malformed address, a refused recipient) the message is `failed`, which the
+case page shows and the Business and QA Manager is told about. A message with no address to send to is
+`undeliverable` from the start: it is never claimed and never shown as sent.
+
+Statuses: queued, sending (claimed under a lease), sent, failed, undeliverable.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from engine.clock import as_utc
 from engine.db import audit
+from engine.db import case_team as team_rows
+from engine.db.case_team import CASE_ROLE_NAMES
 from engine.db.models import AppUser
 from engine.db.models import Contact
 from engine.db.models import HumanTask
@@ -111,6 +117,13 @@ def _resolve_one(
             Recipient(f"{u.display_name} ({ROLES.get(key, key)})", u.id, u.email)
             for u in users
         ]
+    if kind == "case":
+        return [
+            Recipient(
+                f"{u.display_name} ({CASE_ROLE_NAMES.get(key, key)})", u.id, u.email
+            )
+            for u in team_rows.members_in(session, case_id, key)
+        ]
     if kind == "contact":
         contact = session.get(Contact, key)
         return [Recipient(contact.name, None, contact.email)] if contact else []
@@ -158,8 +171,8 @@ def queue(
     recipient: Recipient,
     now: datetime,
 ) -> Notification:
-    """Write one outbox row (and its audit event); a recipient with no address is marked failed at once."""
-    addressed = recipient.address or recipient.user_id
+    """Write one outbox row (and its audit event); one with no address is undeliverable at once."""
+    addressed = bool(recipient.address)
     row = Notification(
         case_id=case_id,
         element_id=element_id,
@@ -169,19 +182,17 @@ def queue(
         recipient=recipient.label,
         recipient_user_id=recipient.user_id,
         address=recipient.address,
-        status="queued" if addressed else "failed",
+        status="queued" if addressed else "undeliverable",
         attempts=0,
         queued_at=now,
         next_attempt_at=now if addressed else None,
-        last_error=None
-        if addressed
-        else f"Nobody to send to: {recipient.label} names no active person or contact.",
+        last_error=None if addressed else _why_undeliverable(recipient),
     )
     session.add(row)
     session.flush()
     audit.record(
         session,
-        type="notification_queued" if addressed else "notification_failed",
+        type="notification_queued" if addressed else "notification_undeliverable",
         at=now,
         **audit.SYSTEM,
         case_id=case_id,
@@ -189,6 +200,7 @@ def queue(
             "notification": row.id,
             "template": template,
             "subject": subject,
+            "body": body,
             "to": recipient.label,
             "address": recipient.address,
             "element": element_id,
@@ -196,6 +208,15 @@ def queue(
         },
     )
     return row
+
+
+def _why_undeliverable(recipient: Recipient) -> str:
+    if recipient.user_id is not None:
+        return (
+            f"{recipient.label} has no email address: no email was sent; they see the "
+            "message under Messages. An administrator can add their address."
+        )
+    return f"Nobody to send to: {recipient.label} names no active person or contact."
 
 
 def get(session: Session, row_id: int) -> Notification:
@@ -246,16 +267,34 @@ def failed(session: Session) -> list[NotificationInfo]:
     rows = session.execute(
         select(Notification, ReviewCase.reference)
         .outerjoin(ReviewCase, ReviewCase.id == Notification.case_id)
-        .where(Notification.status == "failed")
+        .where(Notification.status.in_(("failed", "undeliverable")))
         .order_by(Notification.id)
     ).all()
     return [info(r, ref) for r, ref in rows]
 
 
+def recent(session: Session, limit: int = 200) -> list[NotificationInfo]:
+    """The newest messages of the outbox, whatever their status (the development mail view)."""
+    rows = session.execute(
+        select(Notification, ReviewCase.reference)
+        .outerjoin(ReviewCase, ReviewCase.id == Notification.case_id)
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    ).all()
+    return [info(r, ref) for r, ref in rows]
+
+
 def record_delivery(
-    session: Session, row_id: int, error: str | None, now: datetime
+    session: Session,
+    row_id: int,
+    error: str | None,
+    now: datetime,
+    permanent: bool = False,
 ) -> str:
-    """The outcome of one attempt: "sent", "retried" (later) or "failed" (and the managers told)."""
+    """The outcome of one attempt: "sent", "retried" (later) or "failed" (and the managers told).
+
+    A `permanent` error fails the message at once: trying again cannot help.
+    """
     row = session.get(Notification, row_id, with_for_update=True)
     assert row is not None
     if error is None:
@@ -281,7 +320,7 @@ def record_delivery(
         )
         return "sent"
     row.last_error = error
-    retry_at = next_attempt(row, now)
+    retry_at = None if permanent else next_attempt(row, now)
     if retry_at is not None:
         row.status, row.next_attempt_at = "queued", retry_at
         return "retried"
@@ -310,10 +349,13 @@ def _tell_managers_of_failure(
     """Queue a message to every Business and QA Manager; a failure of *that* message is not chased again."""
     if failed_row.template == "notification_failed":
         return
-    subject = f"A notification could not be delivered: {failed_row.subject}"
+    shown = " ".join(
+        failed_row.subject.split()
+    )  # never carry a line break into a header
+    subject = f"A notification could not be delivered: {shown}"
     body = (
         f"The message “{failed_row.subject}” to {failed_row.recipient} <{failed_row.address}> "
-        f"could not be delivered after {failed_row.attempts} attempts.\n"
+        f"could not be delivered (attempts: {failed_row.attempts}).\n"
         f"Last error: {failed_row.last_error}\n\n"
         "Check the address on the Contacts page, then send the information another way.\n"
     )

@@ -1,4 +1,4 @@
-"""Bring a database to the newest schema with Alembic (the CLI's `scr db upgrade`)."""
+"""The schema's Alembic revisions: upgrade (`scr db upgrade`), where a database is, what the code knows."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -23,3 +24,28 @@ def upgrade(database_url: str) -> None:
             parents=True, exist_ok=True
         )
     command.upgrade(alembic_config(database_url), "head")
+
+
+def head() -> str | None:
+    """The newest revision the code knows."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current(session: Session) -> str | None:
+    """The revision the database is at (None: never migrated)."""
+    from alembic.migration import MigrationContext
+
+    return MigrationContext.configure(session.connection()).get_current_revision()
+
+
+def history() -> list[tuple[str, str | None, str]]:
+    """Every revision, newest first: (revision, the one before, its description)."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return [
+        (s.revision, s.down_revision, (s.doc or "").splitlines()[0] if s.doc else "")
+        for s in scripts.walk_revisions()
+    ]

@@ -26,6 +26,7 @@ from engine.notify.templates import parse_recipients
 from engine.notify.templates import render
 from engine.notify.templates import template_path
 from engine.process.handlers import ServiceCall
+from engine.roles import CASE_ROLES
 from engine.roles import ROLES
 
 
@@ -59,8 +60,10 @@ class NotifyHandler:
         for kind, key in specs:
             if kind not in RECIPIENT_KINDS:
                 problems.append(
-                    f"unknown recipient {kind}:{key}; use role:, contact:, completer: or starter"
+                    f"unknown recipient {kind}:{key}; use role:, case:, contact:, completer: or starter"
                 )
+            elif kind == "case" and key not in CASE_ROLES:
+                problems.append(f"unknown case role {key!r} in recipients")
             elif kind == "role" and key not in ROLES:
                 problems.append(f"unknown role {key!r} in recipients")
             elif kind == "contact" and key not in contacts:

@@ -66,11 +66,12 @@ def parse_bundle(
     clean = _checked_files(files, problems)
     bpmn_roots: dict[str, etree._Element] = {}
     dmn_roots: dict[str, etree._Element] = {}
-    for name, content in clean.items():
+    for name, content in list(clean.items()):
         if not name.endswith(DIAGRAM_SUFFIXES):
             continue
         try:
-            root = xmlsafety.parse_xml(content)
+            clean[name] = xmlsafety.to_utf8(content)  # stored and shown as UTF-8
+            root = xmlsafety.parse_xml(clean[name])
         except xmlsafety.UnsafeXml as err:
             problems.append(DiagramProblem(name, str(err), line=err.line))
             continue
@@ -82,9 +83,13 @@ def parse_bundle(
         p.get("id")
         for root in bpmn_roots.values()
         for p in root.iterfind(f"{{{BPMN_NS}}}process")
+        if p.get("id")
     }
     decisions = {
-        d.get("id") for root in dmn_roots.values() for d in root.iterfind("{*}decision")
+        d.get("id")
+        for root in dmn_roots.values()
+        for d in root.iterfind("{*}decision")
+        if d.get("id")
     }
     linter = Linter(functions, topics, known_roles, clean)
     for name, root in bpmn_roots.items():
@@ -158,7 +163,12 @@ def _schema_problems(name: str, root: etree._Element) -> list[DiagramProblem]:
         if key == "bpmn":
             _VALIDATORS[key] = BpmnValidator()
         elif key in SCHEMAS:
-            _VALIDATORS[key] = BpmnValidator(SCHEMAS[key])
+            try:
+                _VALIDATORS[key] = BpmnValidator(SCHEMAS[key])
+            except etree.XMLSchemaParseError:
+                # SpiffWorkflow's DMN 1.2 XSD does not compile (it refers to a DMNDI schema it does
+                # not ship); engine.process.dmn checks those files' structure itself.
+                _VALIDATORS[key] = None
         else:
             return [
                 DiagramProblem(
@@ -166,6 +176,8 @@ def _schema_problems(name: str, root: etree._Element) -> list[DiagramProblem]:
                     f"unknown DMN namespace {namespace!r}; save it with Camunda Modeler 5",
                 )
             ]
+    if _VALIDATORS[key] is None:
+        return []
     schema = _VALIDATORS[key].validator
     if schema.validate(root):
         return []

@@ -4,7 +4,9 @@ SpiffWorkflow evaluates conditions, timers and DMN cells with Python's eval(), s
 diagram could run any code in the server. Every expression instead goes through `check` (an allow-list of
 syntax, run at deploy time and again before evaluation) and then `simpleeval`, so a diagram can read data,
 write literals, compare, combine with and/or/not, do arithmetic and call only the functions we provide.
-Process owners' forms are accepted too: `${ ... }` around an expression and bare ISO 8601 literals.
+Process owners' forms are accepted too: `${ ... }` around an expression, JUEL's operators (`&&`, `!`,
+`eq`, `empty`, `.equals()`: see engine.process.juel) and bare ISO 8601 literals. Every value an expression
+builds is held to the figures in engine.process.limits, so no diagram can make the server work without end.
 """
 
 from __future__ import annotations
@@ -16,8 +18,12 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from typing import Any
 
+from simpleeval import DEFAULT_OPERATORS
 from simpleeval import EvalWithCompoundTypes
 from simpleeval import InvalidExpression
+
+from engine.process import juel
+from engine.process import limits
 
 WRAPPED = re.compile(r"\s*[$#]\{(.*)\}\s*", re.S)
 ISO_LITERAL = re.compile(
@@ -75,6 +81,7 @@ _ALLOWED_NODES = (
     ast.Is,
     ast.IsNot,
 )
+_OPERATORS = limits.operators(dict(DEFAULT_OPERATORS))
 _ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)(.*)$")
 
 
@@ -93,6 +100,42 @@ def unwrap(text: str) -> str:
     return (match.group(1) if match else text).strip()
 
 
+def _prepared(text: str) -> str:
+    """The expression to check: unwrapped, within the size limits, JUEL operators rewritten."""
+    expression = unwrap(text)
+    if len(expression) > limits.MAX_EXPRESSION_CHARS:
+        raise ExpressionError(
+            expression[:80],
+            f"the expression is {len(expression):,} characters long; the limit is "
+            f"{limits.MAX_EXPRESSION_CHARS:,}: split it over a script task's lines",
+        )
+    if limits.nesting_depth(expression) > limits.MAX_NESTING:
+        raise ExpressionError(
+            expression[:80],
+            f"brackets are nested more than {limits.MAX_NESTING} deep; simplify the expression",
+        )
+    return juel.translate(expression).strip()
+
+
+class _JuelEquals(ast.NodeTransformer):
+    """`a.equals(b)` (Java string equality, as Camunda users write it) → `a == b`."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "equals"
+            and len(node.args) == 1
+            and not node.keywords
+        ):
+            return ast.copy_location(
+                ast.Compare(left=func.value, ops=[ast.Eq()], comparators=node.args),
+                node,
+            )
+        return node
+
+
 def is_iso_literal(text: str) -> bool:
     return bool(ISO_LITERAL.match(text.strip()))
 
@@ -101,15 +144,36 @@ def is_iso_literal(text: str) -> bool:
 def _checked_tree(expression: str, function_names: frozenset[str]) -> ast.Expression:
     try:
         tree = ast.parse(expression, mode="eval")
+        if limits.tree_depth(tree) > limits.MAX_NESTING * 3:
+            raise ExpressionError(
+                expression[:80], "the expression is nested too deeply; simplify it"
+            )
+        tree = _JuelEquals().visit(tree)
     except SyntaxError as err:
         raise ExpressionError(
             expression, f"this is not a valid expression ({err.msg})"
         ) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExpressionError(
+            expression[:80],
+            "the expression is too complex or not valid text; simplify it",
+        ) from None
+    function_names = function_names | {juel.EMPTY_FUNCTION}
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
             raise ExpressionError(
                 expression,
                 f"{type(node).__name__} is not allowed in a diagram expression",
+            )
+        if (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Mod)
+            and isinstance(node.left, ast.Constant)
+            and isinstance(node.left.value, str)
+        ):
+            raise ExpressionError(
+                expression,
+                "%-formatting of text is not allowed in a diagram; join texts with + instead",
             )
         if isinstance(node, ast.Name) and node.id.startswith("_"):
             raise ExpressionError(expression, f"the name {node.id!r} is not allowed")
@@ -135,12 +199,11 @@ def _checked_tree(expression: str, function_names: frozenset[str]) -> ast.Expres
 
 def check(text: str, functions: Mapping[str, Callable[..., Any]]) -> None:
     """Raise ExpressionError unless `text` is an allowed expression (or an ISO literal)."""
-    expression = unwrap(text)
-    if not expression:
+    if not unwrap(text):
         raise ExpressionError(text, "the expression is empty")
-    if is_iso_literal(expression):
+    if is_iso_literal(unwrap(text)):
         return
-    _checked_tree(expression, frozenset(functions))
+    _checked_tree(_prepared(text), frozenset(functions))
 
 
 class _Evaluator(EvalWithCompoundTypes):
@@ -164,7 +227,7 @@ class _Evaluator(EvalWithCompoundTypes):
                 self.expr, f"{ast.unparse(node.func)}() may not be called"
             )
         function = self.functions[node.func.id]
-        return function(*(self._eval(arg) for arg in node.args))
+        return limits.bounded(function(*(self._eval(arg) for arg in node.args)))
 
 
 def evaluate(
@@ -173,19 +236,30 @@ def evaluate(
     functions: Mapping[str, Callable[..., Any]],
 ) -> Any:
     """Evaluate an expression against task data; ISO literals are returned as they are."""
-    expression = unwrap(text)
-    if is_iso_literal(expression):
-        return expression
+    if is_iso_literal(unwrap(text)):
+        return unwrap(text)
+    expression = _prepared(text)
     tree = _checked_tree(expression, frozenset(functions))
     names = {**CONSTANTS, **data}
-    evaluator = _Evaluator(functions=dict(functions), names=names)
+    evaluator = _Evaluator(
+        operators=_OPERATORS,
+        functions={**functions, juel.EMPTY_FUNCTION: juel.is_empty},
+        names=names,
+    )
     evaluator.expr = expression
     try:
-        return evaluator._eval(tree.body)
+        return limits.bounded(evaluator._eval(tree.body))
     except ExpressionError:
         raise
+    except limits.LimitExceeded as err:
+        raise ExpressionError(expression, f"stopped: {err}") from None
     except InvalidExpression as err:
         raise ExpressionError(expression, str(err)) from None
+    except (RecursionError, MemoryError, OverflowError) as err:
+        raise ExpressionError(
+            expression,
+            f"stopped: the expression needs too much work ({type(err).__name__})",
+        ) from None
     except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError) as err:
         raise ExpressionError(expression, f"{type(err).__name__}: {err}") from None
 
@@ -193,7 +267,13 @@ def evaluate(
 def parse_script(script: str) -> list[tuple[str, str]]:
     """Split a script task into `name = expression` lines; anything else is refused."""
     assignments = []
-    for number, line in enumerate(script.splitlines(), start=1):
+    lines = script.splitlines()
+    if len(lines) > limits.MAX_SCRIPT_LINES:
+        raise ExpressionError(
+            lines[0] if lines else "",
+            f"the script has {len(lines)} lines; the limit is {limits.MAX_SCRIPT_LINES}",
+        )
+    for number, line in enumerate(lines, start=1):
         if not line.strip() or line.strip().startswith("#"):
             continue
         match = _ASSIGNMENT.match(line)
@@ -207,6 +287,11 @@ def parse_script(script: str) -> list[tuple[str, str]]:
 
 
 def check_script(script: str, functions: Mapping[str, Callable[..., Any]]) -> None:
+    """Raise ExpressionError unless every line is `name = allowed expression` (and there is one)."""
+    if not (script or "").strip():
+        raise ExpressionError(
+            "", "the script is empty; write `name = expression` lines"
+        )
     for _name, expression in parse_script(script):
         check(expression, functions)
 

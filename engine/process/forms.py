@@ -13,6 +13,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
+import re2
 from lxml import etree
 
 from engine.dto import FieldSpec
@@ -76,6 +77,24 @@ def _field_from_xml(node: etree._Element) -> FieldSpec:
         maxlength=_int_or_none(constraints.get("maxlength")),
         pattern=constraints.get("pattern"),
     )
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why a form field's pattern cannot be used, or None.
+
+    Patterns run on RE2 (google-re2), whose matching time grows linearly with the text, so no pattern
+    can make a form submission hang; RE2 has no backreferences or lookaround.
+    """
+    if len(pattern) > 500:
+        return "the pattern is longer than 500 characters"
+    try:
+        re2.compile(pattern)
+    except re2.error as err:
+        return (
+            f"the pattern cannot be used ({_text(err)}); backreferences and lookaround are not "
+            "supported, write it without them"
+        )
+    return None
 
 
 def field_from_dict(data: Mapping[str, Any]) -> FieldSpec:
@@ -170,7 +189,7 @@ def _coerce_text(spec: FieldSpec, text: str, quoted: str) -> str:
         raise ValueError(f"{quoted} must be {spec.minlength} characters or more")
     if spec.maxlength is not None and len(text) > spec.maxlength:
         raise ValueError(f"{quoted} must be {spec.maxlength} characters or fewer")
-    if spec.pattern and not re.fullmatch(spec.pattern, text):
+    if spec.pattern and not re2.fullmatch(spec.pattern, text):
         hint = f" ({spec.hint})" if spec.hint else ""
         raise ValueError(f"{quoted} is not in the expected format{hint}")
     return text
@@ -282,3 +301,10 @@ _COERCERS = {
     "date": _coerce_date,
     "enum": _coerce_enum,
 }
+
+
+def _text(err: Exception) -> str:
+    message = err.args[0] if err.args else err
+    return (
+        message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+    )

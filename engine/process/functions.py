@@ -23,12 +23,19 @@ def _today() -> Any:
     return workdays.local_date(clock.now())
 
 
+def _days(count: Any) -> timedelta:
+    number = workdays.check_count(
+        int(count), workdays.MAX_CALENDAR_DAYS, "calendar days"
+    )
+    return timedelta(days=number)
+
+
 def working_days(count: int) -> str:
     return _iso(workdays.add_working_days(_today(), int(count)))
 
 
 def calendar_days(count: int) -> str:
-    return _iso(_today() + timedelta(days=int(count)))
+    return _iso(_today() + _days(count))
 
 
 def months(count: int) -> str:
@@ -44,11 +51,11 @@ def working_days_before(day: Any, count: int) -> str:
 
 
 def days_after(day: Any, count: int) -> str:
-    return _iso(workdays.parse_day(day) + timedelta(days=int(count)))
+    return _iso(workdays.parse_day(day) + _days(count))
 
 
 def days_before(day: Any, count: int) -> str:
-    return _iso(workdays.parse_day(day) - timedelta(days=int(count)))
+    return _iso(workdays.parse_day(day) - _days(count))
 
 
 def months_after(day: Any, count: int) -> str:
@@ -61,6 +68,22 @@ def today() -> str:
 
 def now() -> str:
     return clock.now().isoformat()
+
+
+def date(value: Any) -> str:
+    """FEEL's date("2026-03-27"): the ISO date, which compares in calendar order with other ISO dates."""
+    return workdays.parse_day(value).isoformat()
+
+
+def duration(value: Any) -> float:
+    """FEEL's duration("P5D") / duration("PT36H"): the length in seconds, so durations compare."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+    text = str(value).strip()
+    if not text.startswith("P") or len(text) > 40:
+        raise ValueError(f"{value!r} is not an ISO 8601 duration such as P5D or PT36H")
+    parts = TimerEventDefinition.parse_iso_duration(text)
+    return TimerEventDefinition.get_timedelta_from_start(parts).total_seconds()
 
 
 def contains(collection: Iterable[Any] | None, item: Any) -> bool:
@@ -93,5 +116,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "lower": lambda text: str(text).lower(),
     "upper": lambda text: str(text).upper(),
     "contains": contains,
+    "date": date,
+    "duration": duration,
     "is_set": is_set,
 }

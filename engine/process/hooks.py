@@ -8,6 +8,10 @@
 - **Expressions and scripts.** SpiffWorkflow evaluates them with Python's `eval`/`exec`. Ours go through
   `engine.process.expressions` (an AST allow-list), so nothing in a diagram or the database runs as code.
 - **Service tasks.** `call_service` is routed to the engine's dispatcher (a registered handler per topic).
+- **The task tree.** SpiffWorkflow keeps every task that ever ran, one pass round a loop a few levels
+  deeper, and breaks near depth 1,000 (its tree walks stop, `is_descendant_of` recurses). After each run
+  to a wait state `CaseRun.run` prunes what no live task reads again (`engine.process.pruning`, with
+  the rules per construct) and refuses a step that would still leave a tree too deep to run.
 """
 
 from __future__ import annotations

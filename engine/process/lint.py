@@ -14,15 +14,22 @@ from typing import Any
 from lxml import etree
 
 from engine.errors import DiagramProblem
+from engine.process import dmn
 from engine.process import expressions
-from engine.process import feel
 from engine.process import forms
+from engine.process import support
 from engine.process.parser import NS
 from engine.process.parser import is_wrapped
 from engine.process.parser import split_csv
+from engine.roles import CASE_PREFIX
+from engine.roles import CASE_ROLES
 
 C = "{http://camunda.org/schema/1.0/bpmn}"
 CheckParams = Callable[[Mapping[str, Any], Mapping[str, bytes]], list[str]]
+
+
+# SpiffWorkflow names its own internal tasks so; an element with one of these ids breaks every case.
+RESERVED_IDS = frozenset({"Start", "End", "Root"})
 
 
 class Linter:
@@ -77,6 +84,8 @@ class Linter:
             for node in process.iter():
                 if isinstance(node.tag, str):
                     self._node(node, process_ids, decisions)
+                    for message in support.unsupported(node):
+                        self.add(support.owner(node), message)
 
     def _flows(self, process: etree._Element) -> None:
         ids = {
@@ -100,6 +109,12 @@ class Linter:
         self, node: etree._Element, process_ids: set[str], decisions: set[str]
     ) -> None:
         tag = etree.QName(node).localname
+        if node.get("id") in RESERVED_IDS and node.getparent() is not None:
+            self.add(
+                node,
+                f"the id {node.get('id')!r} is reserved by the workflow engine; give the element "
+                "another id in Camunda Modeler's properties panel (e.g. StartEvent_1)",
+            )
         check = getattr(self, f"_check_{tag}", None)
         if check:
             check(node, process_ids=process_ids, decisions=decisions)
@@ -114,7 +129,9 @@ class Linter:
         unknown = [
             g
             for g in groups
-            if self.known_roles is not None and g not in self.known_roles
+            if self.known_roles is not None
+            and g not in self.known_roles
+            and not (g.startswith(CASE_PREFIX) and g[len(CASE_PREFIX) :] in CASE_ROLES)
         ]
         if unknown:
             self.add(
@@ -147,6 +164,10 @@ class Linter:
             elif field["id"] in seen:
                 self.add(node, f"form field id {field['id']!r} is used twice")
             seen.add(field["id"])
+            if field.get("pattern") and (
+                problem := forms.pattern_problem(field["pattern"])
+            ):
+                self.add(node, f"form field {field['id']!r}: {problem}")
             if field["type"] == "enum" and not field["options"]:
                 self.add(
                     node,
@@ -157,8 +178,15 @@ class Linter:
         for prop in node.iterfind(
             "bpmn:extensionElements/camunda:properties/camunda:property", NS
         ):
-            if prop.get("name") == "agency":
-                self.expression(node, prop.get("value"), "agency property")
+            if prop.get("name") in ("agency", "sharesDocumentsOf"):
+                self.expression(node, prop.get("value"), f"{prop.get('name')} property")
+        appoints = node.iterfind(
+            ".//camunda:formField//camunda:property[@id='appoints']", NS
+        )
+        for prop in appoints:
+            role = (prop.get("value") or "").removeprefix(CASE_PREFIX)
+            if role not in CASE_ROLES:
+                self.add(node, f"a form field appoints an unknown case role {role!r}")
 
     def _check_multiInstanceLoopCharacteristics(
         self, node: etree._Element, **_: Any
@@ -222,6 +250,17 @@ class Linter:
                 node,
                 f"uses decision {ref!r}, which is not in this deployment (known: {known})",
             )
+        mapping = node.get(f"{C}mapDecisionResult")
+        if mapping is not None and mapping not in dmn.MAPPINGS:
+            self.add(
+                node,
+                f"camunda:mapDecisionResult {mapping!r} is not one of {', '.join(dmn.MAPPINGS)}",
+            )
+        variable = node.get(f"{C}resultVariable")
+        if variable is not None and not variable.isidentifier():
+            self.add(
+                node, f"camunda:resultVariable {variable!r} is not a variable name"
+            )
 
     def _check_serviceTask(self, node: etree._Element, **_: Any) -> None:
         topic = node.get(f"{C}topic")
@@ -253,21 +292,30 @@ class Linter:
             self.add(node, message)
 
     def dmn_file(self, name: str, root: etree._Element) -> None:
+        """Every decision of the file readable by engine.process.dmn, and every cell an allowed expression."""
         self._file = name
-        decisions = root.findall("{*}decision")
-        if len(decisions) != 1:
-            self.add(
-                root,
-                f"a DMN file must hold exactly one decision; this one has {len(decisions)}",
+        decisions, problems = dmn.read_decisions(root)
+        for problem in problems:
+            self.problems.append(
+                DiagramProblem(
+                    name,
+                    problem.message,
+                    line=problem.line,
+                    element_id=problem.element_id,
+                )
             )
         for input_node in root.iter("{*}inputExpression"):
             text = input_node.findtext("{*}text")
             self.expression(input_node.getparent(), text, "decision input expression")
+        for literal in root.iter("{*}literalExpression"):
+            self.expression(
+                literal.getparent(), literal.findtext("{*}text"), "literal expression"
+            )
         for rule in root.iter("{*}rule"):
             for entry in rule.iterfind("{*}inputEntry"):
-                cell = feel.unary_test_to_expression(entry.findtext("{*}text"))
+                cell = dmn.input_test(entry.findtext("{*}text"))
                 if cell is not None:
-                    self.expression(rule, cell.replace("?", "dmn_input"), "input cell")
+                    self.expression(rule, cell, "input cell")
             for entry in rule.iterfind("{*}outputEntry"):
                 text = entry.findtext("{*}text")
                 if text and text.strip():

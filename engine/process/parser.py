@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.defaults import IntermediateCatchEvent
+from SpiffWorkflow.bpmn.specs.defaults import ManualTask
+from SpiffWorkflow.bpmn.specs.defaults import NoneTask
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.camunda.parser import CamundaParser
@@ -26,13 +30,18 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 )
 from SpiffWorkflow.camunda.parser.event_parsers import CamundaStartEventParser
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS
+from SpiffWorkflow.camunda.parser.task_spec import BusinessRuleTaskParser
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
+from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from SpiffWorkflow.camunda.specs.user_task import UserTask
+from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+from SpiffWorkflow.dmn.specs.model import DecisionTable
 from SpiffWorkflow.specs.base import TaskSpec
 
-from engine.process import feel
+from engine.process import dmn
 from engine.process import forms
+from engine.process import limits
 
 C = f"{{{CAMUNDA_MODEL_NS}}}"
 NS = {
@@ -77,11 +86,25 @@ def _properties_of(parser: Any) -> dict[str, str]:
     return {n.get("name"): n.get("value") for n in nodes}
 
 
+def _appoints_of(parser: Any) -> dict[str, str]:
+    """Form fields that appoint a case's team: field id -> case role (property appoints=case:<role>)."""
+    path = "./bpmn:extensionElements/camunda:formData/camunda:formField"
+    found = {}
+    for field in parser.xpath(path):
+        for prop in field.findall(
+            f"{{{NS['camunda']}}}properties/{{{NS['camunda']}}}property"
+        ):
+            if prop.get("id") == "appoints" and prop.get("value"):
+                found[field.get("id")] = prop.get("value").removeprefix("case:")
+    return found
+
+
 class _UserTaskParser(UserTaskParser):
     def parse_extensions(self, node: Any = None) -> dict[str, Any]:
         ext = _properties_of(self)
         ext["camunda"] = {a: self.attribute(a, "camunda") for a in USER_TASK_ATTRIBUTES}
         ext["form"] = _form_of(self)
+        ext["appoints"] = _appoints_of(self)
         return ext
 
 
@@ -120,9 +143,14 @@ class ServiceTaskSpec(ServiceTask):
         params = {
             name: self._value(engine, my_task, v) for name, v in self.parameters.items()
         }
-        result = engine.call_service(
-            my_task, operation_name=self.topic, operation_params=params
-        )
+        try:
+            result = engine.call_service(
+                my_task, operation_name=self.topic, operation_params=params
+            )
+        except (
+            limits.LimitExceeded
+        ) as err:  # e.g. a message template that grows without end
+            raise WorkflowTaskException(f"stopped: {err}", task=my_task) from err
         if isinstance(result, dict):
             my_task.data.update(result)
         return True
@@ -158,6 +186,72 @@ class _ServiceTaskParser(CamundaTaskParser):
         )
 
 
+class _PassThroughParser(CamundaTaskParser):
+    """A plain task or a manual task: Camunda 7 passes through it at once (user guide, "Tasks")."""
+
+    def create_task(self) -> TaskSpec:
+        task = super().create_task()
+        task.manual = False
+        return task
+
+
+class DecisionEngine(DMNEngine):
+    """What a BusinessRuleTask calls: our DMN evaluation (engine.process.dmn) with Camunda's mapping.
+
+    SpiffWorkflow's serializer and migration diff read `decision_table`; it carries the whole decision
+    model as JSON, so a changed table shows as a changed step.
+    """
+
+    def __init__(
+        self, decisions: dict[str, dmn.Decision], call: dmn.DecisionCall
+    ) -> None:
+        decision = decisions[call.decision_id]
+        table = DecisionTable(
+            call.decision_id,
+            decision.name,
+            decision.table.hit_policy if decision.table else "LITERAL",
+        )
+        table.inputs = [_Described(dmn.describe(decisions, call))]
+        super().__init__(table)
+        self.decisions = decisions
+        self.call = call
+
+    def result(self, task: Any) -> dict[str, Any]:
+        functions = task.workflow.script_engine.environment.functions
+        # Set, not deep-merged: a decision run again in a loop replaces its earlier result.
+        task.data.update(
+            dmn.result_for_task(self.decisions, self.call, dict(task.data), functions)
+        )
+        return {}
+
+
+class _Described:
+    def __init__(self, model: str) -> None:
+        self.model = model
+
+
+class _BusinessRuleTaskParser(BusinessRuleTaskParser):
+    def create_task(self) -> TaskSpec:
+        call = dmn.DecisionCall(
+            decision_id=self.get_decision_ref(self.node),
+            result_variable=self.node.get(f"{C}resultVariable"),
+            mapping=self.node.get(f"{C}mapDecisionResult") or "singleEntry",
+        )
+        decisions = self.process_parser.parser.decisions
+        if call.decision_id not in decisions:
+            raise ValidationException(
+                f"uses decision {call.decision_id!r}, which is not in this deployment",
+                node=self.node,
+                file_name=self.filename,
+            )
+        return BusinessRuleTask(
+            self.spec,
+            self.bpmn_id,
+            dmnEngine=DecisionEngine(decisions, call),
+            **self.bpmn_attributes,
+        )
+
+
 class AppParser(CamundaParser):
     """CamundaParser that understands the Camunda 7 attributes our diagrams use."""
 
@@ -168,7 +262,14 @@ class AppParser(CamundaParser):
         full_tag("intermediateCatchEvent"): (_CatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
         full_tag("serviceTask"): (_ServiceTaskParser, ServiceTaskSpec),
+        full_tag("task"): (_PassThroughParser, NoneTask),
+        full_tag("manualTask"): (_PassThroughParser, ManualTask),
+        full_tag("businessRuleTask"): (_BusinessRuleTaskParser, BusinessRuleTask),
     }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.decisions: dict[str, dmn.Decision] = {}
 
     def add_bpmn_xml(self, bpmn: Any, filename: str | None = None) -> None:
         # Modeler users write camunda:collection="${agencies}"; SpiffWorkflow wants the bare name.
@@ -182,18 +283,11 @@ class AppParser(CamundaParser):
         super().add_bpmn_xml(bpmn, filename)
 
     def add_dmn_xml(self, node: Any, filename: str | None = None) -> None:
-        translate_dmn_cells(node)
-        super().add_dmn_xml(node, filename)
-
-
-def translate_dmn_cells(root: etree._Element) -> None:
-    """Rewrite FEEL unary-test input cells in place (see engine.feel)."""
-    for entry in root.iter("{*}inputEntry"):
-        text_node = entry.find("{*}text")
-        if text_node is None:
-            continue
-        translated = feel.unary_test_to_expression(text_node.text)
-        text_node.text = translated if translated is not None else "-"
+        """Read every decision of the file with engine.process.dmn (not SpiffWorkflow's one-table reader)."""
+        decisions, problems = dmn.read_decisions(node)
+        if problems:
+            raise ValidationException(problems[0].message, file_name=filename or "")
+        self.decisions.update(decisions)
 
 
 @dataclass(frozen=True)
@@ -238,6 +332,9 @@ def parse_processes(
                 )
             )
             continue
+        except Exception as err:  # noqa: BLE001 - a diagram SpiffWorkflow cannot read is refused, never a 500
+            problems.append((file, None, None, _unreadable(err)))
+            continue
         for each in (spec, *subprocess_specs.values()):
             _settle_multi_instance(each)
         node = process_parser.node
@@ -265,7 +362,7 @@ def _read_files(
     for name, root in dmn_roots.items():
         try:
             parser.add_dmn_xml(_copy(root), filename=name)
-        except (ValidationException, SpiffWorkflowException, AttributeError) as err:
+        except (ValidationException, SpiffWorkflowException) as err:
             problems.append((name, getattr(err, "id", None), None, _message(err)))
     for name, root in bpmn_roots.items():
         try:
@@ -279,6 +376,8 @@ def _read_files(
                     _message(err),
                 )
             )
+        except Exception as err:  # noqa: BLE001 - refused with a problem, never a traceback
+            problems.append((name, None, None, _unreadable(err)))
     return parser, problems
 
 
@@ -316,6 +415,13 @@ def _start_fields(spec: Any) -> tuple[Any, ...]:
 
 def _copy(root: etree._Element) -> etree._Element:
     return etree.fromstring(etree.tostring(root))
+
+
+def _unreadable(err: Exception) -> str:
+    return (
+        f"the diagram could not be read ({type(err).__name__}: {_message(err)[:200]}); "
+        "open and save it in Camunda Modeler, and check the element named above it"
+    )
 
 
 def _message(err: Exception) -> str:

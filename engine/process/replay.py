@@ -24,6 +24,7 @@ from engine.clock import FixedClock
 from engine.clock import using_clock
 from engine.dto import AuditEntry
 from engine.errors import EngineError
+from engine.process import corrections
 from engine.process.hooks import task_ids
 from engine.process.migration import migrate
 from engine.process.parser import ProcessEntry
@@ -38,6 +39,7 @@ COMMANDS = {
     "timer_fired",
     "case_migrated",
     "case_migration_undone",
+    "task_answer_corrected",
 }
 Resolve = Callable[[str], ProcessEntry]
 
@@ -162,6 +164,8 @@ def _apply(run: CaseRun, event: AuditEntry) -> None:
             run.deliver_message(data["message"], dict(data.get("payload") or {}))
         elif event.type == "timer_fired":
             run.run()
+        elif event.type == "task_answer_corrected":
+            corrections.apply(run, data)
     except Exception as err:  # noqa: BLE001 - any failure is reported with the event that caused it
         raise ReplayFailed(event, f"{type(err).__name__}: {err}") from err
 

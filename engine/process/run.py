@@ -13,6 +13,7 @@ from typing import Any
 
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as spiff_timer
 from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.exceptions import TaskNotFoundException
@@ -25,9 +26,12 @@ from engine.dto import ReadyTask
 from engine.errors import NotFound
 from engine.errors import TaskNotReady
 from engine.errors import WorkflowFailed
+from engine.process import events
 from engine.process import expressions
 from engine.process import forms
+from engine.process import pruning
 from engine.process import serializer
+from engine.process import visibility
 from engine.process.hooks import ScriptEngine
 from engine.process.hooks import ServiceDispatch
 from engine.process.parser import ProcessEntry
@@ -52,6 +56,7 @@ class CaseRun:
         self.functions = functions
         self.workflow.script_engine = ScriptEngine(functions, self._no_service)
         self._service: ServiceDispatch | None = None
+        self._dropped: dict[str, str] = {}
 
     @classmethod
     def start(
@@ -86,7 +91,12 @@ class CaseRun:
         raise WorkflowFailed(f"No handler is registered for service topic {topic!r}.")
 
     def run(self) -> None:
-        """Run engine steps until only people, timers or messages can move the case on."""
+        """Run engine steps until only people, timers or messages can move the case on.
+
+        Then drop the finished tasks nobody reads again (engine.process.pruning), so the tree holds
+        what is live however long the case runs; a replay prunes at the same points.
+        """
+        self._require_shallow()
         try:
             self.workflow.refresh_timers()
             self.workflow.do_engine_steps()
@@ -95,6 +105,20 @@ class CaseRun:
             raise WorkflowFailed(_describe_failure(err)) from err
         except expressions.ExpressionError as err:
             raise WorkflowFailed(str(err)) from err
+        self._dropped.update(pruning.prune(self.workflow))
+        self._require_shallow()
+
+    def _require_shallow(self) -> None:
+        """Refuse a step (nothing is saved) where SpiffWorkflow would break on the tree's depth."""
+        try:
+            pruning.check_depth(self.workflow)
+        except pruning.TreeTooDeep as err:
+            raise WorkflowFailed(
+                f"This step was not taken and nothing was saved: the workflow of “{err.workflow_name}” "
+                f"would be {err.depth} levels deep, more than the {pruning.DEPTH_LIMIT} it can run "
+                "safely. Please report this case to the process owner; the diagram needs a loop "
+                "that returns to a wait state outside any running parallel branch."
+            ) from err
 
     def _stamp_ready_tasks(self) -> None:
         """Evaluate due date, assignee and agency once, when a user task first becomes ready."""
@@ -167,6 +191,9 @@ class CaseRun:
         return task
 
     def task_state(self, task_id: str) -> str:
+        """The task's state name; a task pruned in this command keeps the state it ended in."""
+        if task_id in self._dropped:
+            return self._dropped[task_id]
         try:
             task = self.workflow.get_task_from_id(uuid.UUID(task_id))
         except TaskNotFoundException:
@@ -178,6 +205,7 @@ class CaseRun:
         task.internal_data["scr_claimed_by"] = username
 
     def complete(self, task_id: str, data: dict[str, Any]) -> None:
+        self._require_shallow()
         task = self.ready_task(task_id)
         task.set_data(**_ordered(data))
         try:
@@ -190,12 +218,11 @@ class CaseRun:
         """Deliver a named message to every element waiting for it; return those elements' specs."""
         receivers = []
         for task in _in_state(self.workflow, TaskState.WAITING):
-            definition = getattr(task.task_spec, "event_definition", None)
-            if definition is not None and getattr(definition, "name", None) == name:
+            if events.message_definition(task.task_spec, name) is not None:
                 receivers.append(task)
         if not receivers:
             return []
-        definition = receivers[0].task_spec.event_definition
+        definition = events.message_definition(receivers[0].task_spec, name)
         event_payload = (
             {"payload": payload, "result_var": name}
             if _is_camunda(definition)
@@ -208,13 +235,24 @@ class CaseRun:
     def waiting_receivers(self, name: str) -> list[Any]:
         found = []
         for task in _in_state(self.workflow, TaskState.WAITING):
-            definition = getattr(task.task_spec, "event_definition", None)
-            if definition is not None and getattr(definition, "name", None) == name:
+            if events.message_definition(task.task_spec, name) is not None:
                 found.append(task.task_spec)
         return found
 
     def waiting_timer_tasks(self) -> list[Any]:
         return timer_tasks(self.workflow)
+
+    def waiting_timers(self) -> list[tuple[str, datetime]]:
+        """The timers the case waits for (`_waits_itself`): (name in the diagram, when), soonest first."""
+        found = []
+        for task in filter(_waits_itself, timer_tasks(self.workflow)):
+            value = task.internal_data.get("event_value")
+            when = _parse_moment(
+                value.get("next") if isinstance(value, dict) else value
+            )
+            if when is not None:
+                found.append((task.task_spec.bpmn_name or "a timer", when))
+        return sorted(found, key=lambda pair: pair[1])
 
     def fired_timers(
         self, waiting_before: dict[Any, Any]
@@ -241,32 +279,23 @@ class CaseRun:
                 pending.value, dict
             ):
                 moments.append(_parse_moment(pending.value.get("next")))
+        moments.extend(map(_parse_moment, events.gateway_timer_values(self.workflow)))
         found = [m for m in moments if m is not None]
         return min(found) if found else None
 
     def is_completed(self) -> bool:
         return self.workflow.is_completed()
 
-    def data(self) -> dict[str, Any]:
-        """The case's data as people last entered it, across parallel branches and finished phases."""
-        if self.workflow.is_completed():
-            return dict(self.workflow.data)
-        live = (
-            TaskState.COMPLETED
-            | TaskState.READY
-            | TaskState.WAITING
-            | TaskState.STARTED
-        )
-        merged: dict[str, Any] = {}
-        for task in sorted(
-            _in_state(self.workflow, live), key=lambda t: t.last_state_change
-        ):
-            merged.update(task.data)
-        return merged
+    def data(self, hidden: Callable[[str], bool] | None = None) -> dict[str, Any]:
+        """The case's data as people last entered it, across parallel branches and finished phases;
+        without the entries of the agencies `hidden` names (engine.process.visibility)."""
+        return visibility.merged_data(self.workflow, hidden)
 
     def phase(self) -> str | None:
+        """The phase of the deepest task for people; with none, of the deepest event it waits for."""
         ready = manual_tasks(self.workflow, TaskState.READY | TaskState.WAITING)
-        deepest = max(ready, key=lambda t: t.depth, default=None)
+        events = filter(_waits_itself, _in_state(self.workflow, TaskState.WAITING))
+        deepest = max(ready or events, key=lambda t: t.depth, default=None)
         if deepest is not None:
             return _phase(deepest)
         return None if self.workflow.is_completed() else self.workflow.spec.description
@@ -274,6 +303,8 @@ class CaseRun:
     def element_states_by_process(self) -> dict[str, tuple[list[str], list[str]]]:
         """Done and active element ids per process id (the top level and each called process)."""
         grouped: dict[str, tuple[list[str], list[str]]] = {}
+        for process, elements in pruning.done_elements(self.workflow).items():
+            grouped.setdefault(process, ([], []))[0].extend(elements)
         for task in self.workflow.get_tasks():
             element = getattr(task.task_spec, "bpmn_id", None)
             if not element:
@@ -289,7 +320,11 @@ class CaseRun:
         return grouped
 
     def element_states(self) -> tuple[list[str], list[str]]:
-        done: list[str] = []
+        done: list[str] = [
+            element
+            for elements in pruning.done_elements(self.workflow).values()
+            for element in elements
+        ]
         active: list[str] = []
         for task in self.workflow.get_tasks():
             element = getattr(task.task_spec, "bpmn_id", None)
@@ -317,6 +352,12 @@ def _in_state(workflow: BpmnWorkflow, state: int) -> list[Any]:
 
 def manual_tasks(workflow: BpmnWorkflow, state: int) -> list[Any]:
     return [t for t in _in_state(workflow, state) if t.task_spec.manual]
+
+
+def _waits_itself(task: Any) -> bool:
+    """A timer or message the case waits for, not one on the edge of a task (it waits for the task)."""
+    spec = task.task_spec
+    return hasattr(spec, "event_definition") and not isinstance(spec, BoundaryEvent)
 
 
 def _phase(task: Any) -> str | None:
@@ -368,14 +409,17 @@ def completed_in_scope(task: Any, element_id: str) -> list[str]:
     workflow = task.workflow
     while workflow is not None:
         found = [
-            t
+            (t.last_state_change, str(t.id))
             for t in workflow.get_tasks(skip_subprocesses=True)
             if t.state == TaskState.COMPLETED
             and getattr(t.task_spec, "bpmn_id", None) == element_id
         ]
+        dropped = pruning.dropped_completion(workflow, element_id)
+        if dropped is not None:
+            found.append((dropped[1], dropped[0]))
         if found:
-            found.sort(key=lambda t: t.last_state_change, reverse=True)
-            return [str(t.id) for t in found]
+            found.sort(key=lambda pair: pair[0], reverse=True)
+            return [task_id for _, task_id in found]
         workflow = workflow.parent_workflow
     return []
 

@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+from engine.errors import StoredStateRefused
 from engine.process.parser import ProcessEntry
 from engine.process.parser import ServiceTaskSpec
 
@@ -44,6 +45,18 @@ def _workflow_converter() -> Any:
 _CONVERTER = _workflow_converter()
 
 
+def state_version(state: str) -> object:
+    """The serializer version a stored state says it was written in (None if it says none)."""
+    try:
+        dct = json.loads(state)
+    except ValueError:
+        return None
+    return dct.get(SERIALIZER.VERSION_KEY) if isinstance(dct, dict) else None
+
+
+CURRENT_VERSION: str = SERIALIZER.VERSION
+
+
 def dump_state(workflow: BpmnWorkflow) -> str:
     """The workflow's state as JSON, without its specs (the case row names its deployment)."""
     registry = SERIALIZER.registry
@@ -62,10 +75,14 @@ def load_state(state: str, entry: ProcessEntry) -> BpmnWorkflow:
     """Rebuild a workflow from its state onto the deployment's parsed specs (shared, never re-read).
 
     This is BpmnWorkflowConverter.from_dict without restoring the specs from JSON, which was most of
-    the cost of every command.
+    the cost of every command. State is data, never code: a state in any other serializer version than
+    the one this release writes is refused (StoredStateRefused), never migrated.
     """
     dct = json.loads(state, cls=SERIALIZER.json_decoder_cls)
-    SERIALIZER.migrate(dct)
+    found = dct.get(SERIALIZER.VERSION_KEY) if isinstance(dct, dict) else None
+    if found != SERIALIZER.VERSION:
+        # Never SERIALIZER.migrate(): its old-format steps run stored text through eval().
+        raise StoredStateRefused(found, SERIALIZER.VERSION)
     workflow = BpmnWorkflow(entry.spec, entry.subprocess_specs, deserializing=True)
     workflow.tasks = _CONVERTER.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
     workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))

@@ -31,11 +31,59 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays(day.year)
 
 
+MAX_WORKING_DAYS = 10_000  # about 40 years: no statutory deadline is further away
+MAX_CALENDAR_DAYS = 15_000
+MAX_MONTHS = 480
+
+
+def check_count(count: int, limit: int, unit: str) -> int:
+    """`count` if it is a plausible deadline, else a ValueError a process owner can act on."""
+    if abs(count) > limit:
+        raise ValueError(
+            f"{count:,} {unit} is not a deadline this engine computes; the limit is {limit:,}"
+        )
+    return count
+
+
+def _working_days_between(first: date, last: date) -> int:
+    """Working days in first..last inclusive (first <= last), by whole weeks, not day by day."""
+    days = (last - first).days + 1
+    weeks, extra = divmod(days, 7)
+    weekdays = weeks * 5 + sum(
+        1 for i in range(extra) if (first + timedelta(days=i)).weekday() < 5
+    )
+    closed = sum(
+        1
+        for year in range(first.year, last.year + 1)
+        for day in _bank_holidays(year)
+        if first <= day <= last and day.weekday() < 5
+    )
+    return weekdays - closed
+
+
 def add_working_days(start: date, count: int) -> date:
-    """The date `count` working days after (or, if negative, before) `start`."""
+    """The date `count` working days after (or, if negative, before) `start`.
+
+    Whole weeks are jumped at once (five working days less the bank holidays in them), so a long count
+    costs a few steps per bank-holiday year rather than one per day.
+    """
+    check_count(count, MAX_WORKING_DAYS, "working days")
     step = 1 if count >= 0 else -1
     day = start
     remaining = abs(count)
+    while remaining > 5:
+        jump = timedelta(days=7 * ((remaining - 1) // 5))
+        target = day + jump if step > 0 else day - jump
+        first, last = (
+            (day + timedelta(days=1), target)
+            if step > 0
+            else (
+                target,
+                day - timedelta(days=1),
+            )
+        )
+        remaining -= _working_days_between(first, last)
+        day = target
     while remaining:
         day += timedelta(days=step)
         if is_working_day(day):
@@ -45,6 +93,7 @@ def add_working_days(start: date, count: int) -> date:
 
 def add_months(start: date, count: int) -> date:
     """The same day `count` months later, clipped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    check_count(count, MAX_MONTHS, "months")
     month_index = start.month - 1 + count
     year = start.year + month_index // 12
     month = month_index % 12 + 1

@@ -14,21 +14,33 @@ from typing import Any
 from engine import access
 from engine.clock import as_utc
 from engine.db import audit as audit_rows
+from engine.db import case_views as case_view_rows
 from engine.db import cases as case_rows
+from engine.db import checkpoints as checkpoint_rows
 from engine.db import deployments as deployment_rows
 from engine.db import tasks as task_rows
+from engine.db.models import AuditEvent
 from engine.db.models import HumanTask
 from engine.db.models import ReviewCase
 from engine.dto import AuditEntry
 from engine.dto import ChainReport
 from engine.dto import UserInfo
+from engine.errors import EngineError
 from engine.errors import NotFound
+from engine.process import pruning
 from engine.process import replay
 from engine.process.parser import ProcessEntry
+from engine.process.run import CaseRun
+from engine.services import checkpoints
+from engine.services import verification
 from engine.services.case_store import CaseStore
 from engine.services.case_store import Kit
+from engine.services.checkpoints import AuditKeys
+from engine.services.checkpoints import Checkpoint
 from engine.services.unit_of_work import Transactions
 from engine.services.unit_of_work import UnitOfWork
+from engine.services.verification import Progress
+from engine.services.verification import VerifyReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +76,92 @@ class Deadline:
     state: str  # met | missed | open | overdue | cancelled
 
 
+@dataclass(frozen=True, slots=True)
+class CaseReading:
+    """Somebody read a case's page."""
+
+    at: datetime
+    reader: str
+    username: str
+
+
 class Audit:
-    def __init__(self, transactions: Transactions, kit: Kit) -> None:
+    def __init__(
+        self, transactions: Transactions, kit: Kit, keys: AuditKeys | None = None
+    ) -> None:
         self.transactions = transactions
         self.kit = kit
+        self.keys = keys or AuditKeys()
+
+    def verify(
+        self, reference: str | None = None, progress: Progress | None = None
+    ) -> VerifyReport:
+        """Everything an auditor reads against the chains and the signed checkpoints (one case, or all).
+
+        :param progress: called after each chain with (chains done, chains in all, events checked).
+        """
+
+        def query(tx: UnitOfWork) -> VerifyReport:
+            chain = None
+            if reference is not None:
+                chain = audit_rows.case_chain(case_rows.get(tx.session, reference).id)
+            return verification.verify(
+                tx, self.keys, self._replay_problem, chain, progress
+            )
+
+        return self.transactions.read(None, query)
+
+    @property
+    def signs_checkpoints(self) -> bool:
+        """Whether a signing key is configured, so checkpoints can be written (the worker asks)."""
+        return self.keys.signing_key is not None
+
+    def write_checkpoint(self) -> Checkpoint:
+        """Sign every chain head now, store the checkpoint, and write it to the checkpoint folder.
+
+        :raises EngineError: no signing key is configured (SCR_AUDIT_SIGNING_KEY_FILE).
+        """
+        key = self.keys.signing_key
+        if key is None:
+            raise EngineError(
+                "No audit signing key is configured: set SCR_AUDIT_SIGNING_KEY_FILE to an "
+                "Ed25519 private key (openssl genpkey -algorithm ed25519 -out audit-key.pem)."
+            )
+
+        def command(tx: UnitOfWork) -> Checkpoint:
+            signed = checkpoints.sign(key, audit_rows.heads(tx.session), tx.now)
+            checkpoint_rows.add(
+                tx.session, tx.now, signed.body, signed.signature, signed.public_key
+            )
+            return signed
+
+        signed = self.transactions.write(None, command)
+        if self.keys.folder is not None:
+            path = checkpoints.write_file(self.keys.folder, signed)
+            signed = checkpoints.Checkpoint(
+                signed.body, signed.signature, signed.public_key, str(path)
+            )
+        return signed
+
+    def checkpoint_status(
+        self, actor: UserInfo
+    ) -> tuple[str | None, datetime | None, int]:
+        """(trusted public key, time of the newest stored checkpoint, how many are stored)."""
+
+        def query(tx: UnitOfWork) -> tuple[str | None, datetime | None, int]:
+            tx.require("see_audit")
+            newest = checkpoint_rows.latest(tx.session)
+            at = as_utc(newest.at) if newest is not None else None
+            return self.keys.public_key, at, checkpoint_rows.count(tx.session)
+
+        return self.transactions.read(actor, query)
+
+    def _replay_problem(
+        self, tx: UnitOfWork, row: ReviewCase, events: list[AuditEvent]
+    ) -> str | None:
+        entries = [audit_rows.entry(e, row.reference) for e in events]
+        report = self._check_replay(tx, row, entries)
+        return None if report.ok else report.problem
 
     def verify_chain(self, chain: str | None = None) -> ChainReport:
         """Check every hash chain (or one); the first bad event is named."""
@@ -97,6 +191,7 @@ class Audit:
         """The workflow as it stood right after event `upto_seq` of the case, rebuilt from the events."""
 
         def query(tx: UnitOfWork) -> ReplayView:
+            tx.require("see_audit")
             row = CaseStore(tx, self.kit).visible(reference)
             if upto_seq < 1:
                 raise NotFound(f"Case {reference} has no event {upto_seq}.")
@@ -120,6 +215,7 @@ class Audit:
         """The workflow state JSON rebuilt from the events up to `upto_seq` (for comparison and export)."""
 
         def query(tx: UnitOfWork) -> str:
+            tx.require("see_audit")
             row = CaseStore(tx, self.kit).visible(reference)
             return self._replay(tx, row, upto_seq).run.dump()
 
@@ -135,6 +231,7 @@ class Audit:
         wanted = set(seqs)
 
         def query(tx: UnitOfWork) -> dict[int, str]:
+            tx.require("see_audit")
             row = CaseStore(tx, self.kit).visible(reference)
             if not wanted:
                 return {}
@@ -152,6 +249,7 @@ class Audit:
         """Every deadline of one case (or of every case the user may see): due, done, met or missed."""
 
         def query(tx: UnitOfWork) -> list[Deadline]:
+            tx.require("see_audit")
             case_id = None
             if reference is not None:
                 case_id = CaseStore(tx, self.kit).visible(reference).id
@@ -167,6 +265,7 @@ class Audit:
         """The case record for people without access: summary, every event with its hashes, deadlines."""
 
         def query(tx: UnitOfWork) -> dict[str, Any]:
+            tx.require("see_audit")
             row = CaseStore(tx, self.kit).visible(reference)
             summary = case_rows.summary_of(tx.session, row)
             events = [
@@ -212,18 +311,36 @@ class Audit:
         ]
         return record
 
+    def case_readings(self, actor: UserInfo, reference: str) -> list[CaseReading]:
+        """Who read the case's page, and when, newest first (for auditors)."""
+
+        def query(tx: UnitOfWork) -> list[CaseReading]:
+            tx.require("see_audit")
+            row = CaseStore(tx, self.kit).visible(reference)
+            return [
+                CaseReading(at, name, username)
+                for at, name, username in case_view_rows.of_case(tx.session, row.id)
+            ]
+
+        return self.transactions.read(actor, query)
+
     def export_csv(self, actor: UserInfo, reference: str) -> str:
         """The case's events as CSV, hashes included, for people without access to the system."""
         return export_csv(self.export(actor, reference))
 
-    def _check_replay(self, tx: UnitOfWork, row: ReviewCase) -> ReplayReport:
+    def _check_replay(
+        self, tx: UnitOfWork, row: ReviewCase, events: list[AuditEntry] | None = None
+    ) -> ReplayReport:
         try:
-            result = self._replay(tx, row, None)
+            result = self._replay(tx, row, None, events=events)
         except (replay.ReplayFailed, ValueError, KeyError) as err:
             return ReplayReport(
                 row.reference, False, 0, f"the events cannot be replayed: {err}"
             )
-        difference = replay.first_difference(row.state, result.run.dump())
+        replayed = result.run.dump()
+        difference = replay.first_difference(row.state, replayed)
+        if difference and not replay.first_difference(self._pruned(tx, row), replayed):
+            difference = None
         if difference:
             return ReplayReport(
                 row.reference,
@@ -233,17 +350,27 @@ class Audit:
             )
         return ReplayReport(row.reference, True, result.applied)
 
+    def _pruned(self, tx: UnitOfWork, row: ReviewCase) -> str:
+        """The stored state pruned as every step now prunes (deterministic and idempotent): a state
+        saved before pruning existed still holds the finished tasks a replay drops."""
+        entry = self.kit.bundle(tx.session, row.deployment_id).processes[row.process_id]
+        run = CaseRun.load(row.state, entry, self.kit.functions)
+        pruning.prune(run.workflow)
+        return run.dump()
+
     def _replay(
         self,
         tx: UnitOfWork,
         row: ReviewCase,
         upto_seq: int | None,
         states_at: Collection[int] = (),
+        events: list[AuditEntry] | None = None,
     ) -> replay.Replayed:
-        events = [
-            audit_rows.entry(e, row.reference)
-            for e in audit_rows.events_of_case(tx.session, row.id)
-        ]
+        if events is None:
+            events = [
+                audit_rows.entry(e, row.reference)
+                for e in audit_rows.events_of_case(tx.session, row.id)
+            ]
 
         def resolve(content_hash: str) -> ProcessEntry:
             deployment = deployment_rows.by_hash(tx.session, content_hash)

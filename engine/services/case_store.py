@@ -16,6 +16,7 @@ from typing import Any
 
 from engine import access
 from engine.clock import as_utc
+from engine.db import case_team as team_rows
 from engine.db import cases as case_rows
 from engine.db import deployments as deployment_rows
 from engine.db import tasks as task_rows
@@ -24,9 +25,11 @@ from engine.db.models import ReviewCase
 from engine.dto import UserInfo
 from engine.errors import NotFound
 from engine.errors import NotPermitted
+from engine.errors import StoredStateRefused
 from engine.errors import TaskAlreadyCompleted
 from engine.errors import TaskNotReady
 from engine.process import bundle as bundles
+from engine.process.expressions import evaluate
 from engine.process.functions import FUNCTIONS
 from engine.process.handlers import HandlerRegistry
 from engine.process.handlers import ServiceCall
@@ -35,6 +38,8 @@ from engine.process.parser import ProcessEntry
 from engine.process.run import CaseRun
 from engine.process.run import completed_in_scope
 from engine.process.run import form_of
+from engine.services import register
+from engine.services.task_events import record_task_changes
 from engine.services.unit_of_work import UnitOfWork
 
 
@@ -90,7 +95,29 @@ class OpenCase:
 
     def complete(self, task_id: str, values: dict[str, Any], user: UserInfo) -> None:
         """Complete a ready user task with validated values, and run on to the next wait."""
+        seen = self.run.detail(task_id).data
         self._change(lambda: self.run.complete(task_id, values), {task_id: user.id})
+        register.record_completion(
+            self.store.tx, self.row, task_id, {**seen, **values}, values
+        )
+
+    def appoints(self, task_id: str) -> dict[str, str]:
+        """The ready task's form fields that appoint the case's team: field id -> case role."""
+        spec = self.run.ready_task(task_id).task_spec
+        return dict((spec.extensions or {}).get("appoints") or {})
+
+    def shares_documents_of(self, task_id: str, values: dict[str, Any]) -> str | None:
+        """The agency whose documents completing the task with `values` shares with the case.
+
+        The diagram decides: the task-level property `sharesDocumentsOf`, an expression over the
+        task's data and the submitted values (null: none), e.g. the Panel's acceptance of a report.
+        """
+        task = self.run.ready_task(task_id)
+        expression = (task.task_spec.extensions or {}).get("sharesDocumentsOf")
+        if not expression:
+            return None
+        found = evaluate(expression, {**task.data, **values}, self.store.kit.functions)
+        return str(found) if found else None
 
     def set_claim(self, task_id: str, username: str | None) -> None:
         """Give a ready task to one person (or back to its roles); nothing else moves."""
@@ -127,9 +154,9 @@ class OpenCase:
                 "timer_fired", row, element=element, name=name, task_id=task_id
             )
         states = {task_id: run.task_state(task_id) for task_id in previously_ready}
-        task_rows.project(
-            tx.session, row, run.ready_user_tasks(), states, completed or {}, tx.now
-        )
+        ready = run.ready_user_tasks()
+        record_task_changes(tx, row, previously_ready, ready, states)
+        task_rows.project(tx.session, row, ready, states, completed or {}, tx.now)
         self.save()
 
     def save(self) -> None:
@@ -165,19 +192,25 @@ class CaseStore:
         return row
 
     def require_may_see(self, row: ReviewCase) -> None:
-        user = self.tx.user
-        if access.sees_every_case(user):
-            return
-        if not case_rows.takes_part(self.tx.session, user, row.id):
+        if not self.may_see(row):
             raise NotPermitted(f"You do not take part in case {row.reference}.")
+
+    def may_see(self, row: ReviewCase) -> bool:
+        """Board-wide roles see every case; everyone else the cases they take part in."""
+        user = self.tx.user
+        return access.sees_every_case(user) or case_rows.takes_part(
+            self.tx.session, user, row.id, access.sees_cases_sent_to(user)
+        )
 
     def open(self, row: ReviewCase) -> OpenCase:
         """The case's workflow, loaded onto its deployment's parsed diagrams."""
         bundle = self.kit.bundle(self.tx.session, row.deployment_id)
         entry = bundle.processes[row.process_id]
-        return OpenCase(
-            self, row, CaseRun.load(row.state, entry, self.kit.functions), bundle
-        )
+        try:
+            run = CaseRun.load(row.state, entry, self.kit.functions)
+        except StoredStateRefused as err:
+            raise StoredStateRefused(err.found, err.expected, row.reference) from None
+        return OpenCase(self, row, run, bundle)
 
     def task(self, task_id: str, lock: bool = True) -> tuple[HumanTask, ReviewCase]:
         """A task's index row and its case; commands lock the case row first, then re-read the task."""
@@ -188,10 +221,28 @@ class CaseStore:
         self.tx.session.refresh(task)
         return task, row
 
+    def visible_task(
+        self, task_id: str, lock: bool = True
+    ) -> tuple[HumanTask, ReviewCase]:
+        """A task and its case, if the acting user may see the case; checked before anything else.
+
+        To anyone who may not see the case, its tasks answer as unknown ids do (NotFound, the same
+        words), so a task id reveals nothing: not that it exists, nor who completed it when.
+        """
+        task, row = self.task(task_id, lock)
+        if not self.may_see(row):
+            raise NotFound(f"There is no task {task_id}.")
+        return task, row
+
     def require_work(self, task: HumanTask) -> None:
         """NotPermitted unless the acting user may work on the task (its assignee, or offered it)."""
+        user = self.tx.user
         access.require_work(
-            self.tx.user, task_rows.role_keys(task), task.agency_key, task.assignee_id
+            user,
+            task_rows.role_keys(task),
+            task.agency_key,
+            task.assignee_id,
+            team_rows.roles_of(self.tx.session, task.case_id, user.id),
         )
 
     def require_open(self, task: HumanTask) -> None:

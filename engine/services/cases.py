@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from collections.abc import Mapping
 from typing import Any
 
 from engine import access
 from engine.clock import as_utc
 from engine.db import audit as audit_rows
+from engine.db import case_views as case_view_rows
 from engine.db import cases as case_rows
 from engine.db import deployments as deployment_rows
 from engine.db import documents as document_rows
@@ -18,18 +21,28 @@ from engine.dto import CaseDiagram
 from engine.dto import CasePage
 from engine.dto import CaseSummary
 from engine.dto import CaseView
+from engine.dto import CaseWait
+from engine.dto import DocumentInfo
+from engine.dto import DocumentOrigin
 from engine.dto import StartForm
 from engine.dto import StepRecord
 from engine.dto import UserInfo
 from engine.errors import FormInvalid
 from engine.errors import NotFound
 from engine.process import forms
+from engine.process import phases
+from engine.process.run import form_of
 from engine.services.case_store import CaseStore
 from engine.services.case_store import Kit
 from engine.services.case_store import OpenCase
+from engine.services.documents import entries_hidden_from
+from engine.services.documents import readable_by
 from engine.services.summaries import task_summary
 from engine.services.unit_of_work import Transactions
 from engine.services.unit_of_work import UnitOfWork
+
+LATEST_STEPS = 20
+"""Steps a case page lists; the case's history page lists every event."""
 
 
 class Cases:
@@ -109,26 +122,40 @@ class Cases:
         return self.transactions.read(actor, query)
 
     def page(self, actor: UserInfo, reference: str) -> CasePage:
-        """Everything the case page shows, read in one transaction with one workflow load."""
+        """Everything the case page shows, in one transaction with one workflow load.
+
+        Reading a case's sensitive data is itself recorded (who, when), in the same transaction, so
+        auditors see every reader (`engine.audit.case_readings`); the record sits outside the chains.
+        """
 
         def query(tx: UnitOfWork) -> CasePage:
             store = CaseStore(tx, self.kit)
             case = store.open(store.visible(reference))
+            case_view_rows.add(tx.session, case.row.id, tx.user.id, tx.now)
+            view = case_view(tx, case, LATEST_STEPS)
+            documents = document_rows.of_case(
+                tx.session, case.row.id, reference, readable_by(tx, case.row.id)
+            )
             return CasePage(
-                case_view(tx, case),
+                view,
                 tuple(_diagrams(case)),
-                tuple(document_rows.of_case(tx.session, case.row.id, reference)),
+                tuple(documents),
                 tuple(outbox_rows.of_case(tx.session, case.row.id, reference)),
+                _origins(tx, case, view.data, documents),
             )
 
-        return self.transactions.read(actor, query)
+        return self.transactions.write(actor, query)
 
     def index(self, actor: UserInfo) -> list[CaseSummary]:
         """The cases the user takes part in (every case, for board-wide roles), newest first."""
 
         def query(tx: UnitOfWork) -> list[CaseSummary]:
             every = access.sees_every_case(tx.user)
-            return case_rows.summaries(tx.session, None if every else tx.user)
+            return case_rows.summaries(
+                tx.session,
+                None if every else tx.user,
+                sent=access.sees_cases_sent_to(tx.user),
+            )
 
         return self.transactions.read(actor, query)
 
@@ -143,12 +170,15 @@ class Cases:
         return self.transactions.read(actor, query)
 
     def history(self, actor: UserInfo, reference: str) -> list[AuditEntry]:
-        """Every recorded event of the case, oldest first."""
+        """Every recorded event of the case, oldest first: in full for auditors and board-wide roles,
+        for others only what each is about (`_as_read`)."""
 
         def query(tx: UnitOfWork) -> list[AuditEntry]:
             row = CaseStore(tx, self.kit).visible(reference)
+            whole = access.can(tx.user, "see_audit")
+            hidden = None if whole else entries_hidden_from(tx, row.id)
             return [
-                audit_rows.entry(e, row.reference)
+                _as_read(audit_rows.entry(e, row.reference), whole, hidden)
                 for e in audit_rows.events_of_case(tx.session, row.id)
             ]
 
@@ -196,30 +226,60 @@ class Cases:
         return self.transactions.write(actor, command)
 
 
-def case_view(tx: UnitOfWork, case: OpenCase) -> CaseView:
+def case_view(tx: UnitOfWork, case: OpenCase, latest: int | None = None) -> CaseView:
+    """The case at a glance, with every step done or only the `latest` ones (pages stay the same size).
+
+    Four statements whatever the length of the history: the open tasks, their roles, the steps shown,
+    and the count of steps with the people who did them.
+    """
     done, active = case.run.element_states()
-    open_tasks, steps = [], []
-    for row, assignee, completer in task_rows.of_case(tx.session, case.row.id):
-        if row.state == "ready":
-            open_tasks.append(task_summary(row, case.reference, assignee, tx.now))
-        elif row.state == "completed":
-            steps.append(
-                StepRecord(
-                    row.id,
-                    row.name,
-                    row.element_id,
-                    completer,
-                    as_utc(row.completed_at),
-                )
-            )
+    open_tasks = [
+        task_summary(row, case.reference, assignee, tx.now)
+        for row, assignee in task_rows.ready_of_case(tx.session, case.row.id)
+    ]
+    steps = [
+        StepRecord(task_id, name, element_id, completer, as_utc(completed_at))
+        for task_id, name, element_id, completer, completed_at in task_rows.steps_done(
+            tx.session, case.row.id, latest
+        )
+    ]
+    count, people = task_rows.completers(tx.session, case.row.id)
+    ended = case.row.completed_at
     return CaseView(
         case_rows.summary_of(tx.session, case.row),
         tuple(open_tasks),
         tuple(steps),
-        case.run.data(),
+        case.run.data(entries_hidden_from(tx, case.row.id)),
         tuple(done),
         tuple(active),
+        count,
+        tuple(people),
+        tuple(CaseWait(name, when) for name, when in case.run.waiting_timers()),
+        as_utc(ended) if ended is not None else None,
+        phases.of_case(case.run.workflow),
     )
+
+
+HISTORY_ABOUT = ("name", "subject", "filename")
+"""What an event of a case's history is about, for those who may not read the audit record."""
+
+
+def _as_read(
+    entry: AuditEntry, whole: bool, hidden: Callable[[str], bool] | None
+) -> AuditEntry:
+    """The event as the reader may see it: the audit record in full is for auditors and board-wide
+    roles; others read what it was about, without the file name of an agency's document they may
+    not read yet (need to know)."""
+    if whole:
+        return entry
+    agency = entry.data.get("agency")
+    secret = isinstance(agency, str) and hidden is not None and hidden(agency)
+    about = {
+        key: entry.data[key]
+        for key in HISTORY_ABOUT
+        if key in entry.data and not (secret and key == "filename")
+    }
+    return dataclasses.replace(entry, data=about)
 
 
 def _diagrams(case: OpenCase) -> list[CaseDiagram]:
@@ -243,3 +303,28 @@ def _diagrams(case: OpenCase) -> list[CaseDiagram]:
             )
         )
     return diagrams
+
+
+def _origins(
+    tx: UnitOfWork,
+    case: OpenCase,
+    data: Mapping[str, Any],
+    documents: list[DocumentInfo],
+) -> dict[int, DocumentOrigin]:
+    """What each document that came with a task is: the label of the file question it answered
+    (where the case's data still holds its id, or the task has one file question), and the task."""
+    entry = case.bundle.processes[case.row.process_id]
+    origins = {}
+    for document in documents:
+        if document.task_id is None:
+            continue
+        task = task_rows.find_in_case(tx.session, document.task_id, case.row.id)
+        if task is None:
+            continue
+        files = [f for f in form_of(entry, task.element_id) if f.type == "file"]
+        answered = [f for f in files if str(data.get(f.id)) == str(document.id)]
+        question = (answered or (files if len(files) == 1 else [None]))[0]
+        origins[document.id] = DocumentOrigin(
+            question.label if question is not None else None, task.name
+        )
+    return origins

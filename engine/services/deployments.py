@@ -8,7 +8,10 @@ from engine.clock import as_utc
 from engine.db import deployments as deployment_rows
 from engine.db.models import Deployment
 from engine.dto import DeploymentInfo
+from engine.dto import DeploymentPreview
 from engine.dto import UserInfo
+from engine.errors import ConcurrentUpdate
+from engine.errors import NotFound
 from engine.process import bundle as bundles
 from engine.process import diff
 from engine.roles import ROLES
@@ -23,19 +26,35 @@ class Deployments:
         self.kit = kit
 
     def deploy(
-        self, actor: UserInfo, files: Mapping[str, bytes], note: str = ""
+        self,
+        actor: UserInfo,
+        files: Mapping[str, bytes],
+        note: str = "",
+        replace_only: bool = False,
+        expected_hash: str | None = None,
     ) -> DeploymentInfo:
         """Validate and store a bundle and make it the one new cases start on.
 
         Deploying files identical to an existing deployment changes nothing (``created`` is False).
+        With ``replace_only``, the files replace those of the same name in the current deployment and
+        the rest are kept; the result is validated as a whole.
 
+        :param expected_hash: the content hash of the bundle the owner checked (see `preview`);
+            nothing else is stored.
         :raises DiagramInvalid: listing every problem by file, line and element.
+        :raises ConcurrentUpdate: the resulting bundle is not the one expected (the current
+            deployment changed since the preview); nothing was stored.
         :raises NotPermitted: before any checking, for anyone but a process owner or admin.
         """
-        self.transactions.read(actor, lambda tx: tx.require("deploy"))
-        bundle = bundles.parse_bundle(
-            files, self.kit.functions, self.kit.handlers.checkers(), frozenset(ROLES)
-        )
+        current = self.transactions.read(actor, self._current_files)
+        if replace_only:
+            files = replace_files(current, files)
+        bundle = self._parse(files)
+        if expected_hash is not None and bundle.content_hash != expected_hash:
+            raise ConcurrentUpdate(
+                "The current deployment changed after you checked these files, so they would "
+                "now make a different deployment. Check what they change now, then deploy them."
+            )
         self.kit.bundles.put(bundle)
 
         def command(tx: UnitOfWork) -> DeploymentInfo:
@@ -58,11 +77,71 @@ class Deployments:
                 hash=bundle.content_hash,
                 note=note,
                 files=sorted(bundle.files),
+                file_hashes={f.name: f.sha256 for f in deployment.files},
                 processes=sorted(bundle.processes),
             )
             return self._info(deployment, deployment)
 
         return self.transactions.write(actor, command)
+
+    def preview(
+        self, actor: UserInfo, files: Mapping[str, bytes], replace_only: bool = True
+    ) -> DeploymentPreview:
+        """What deploying `files` would make, checked exactly as `deploy` checks it; nothing is stored.
+
+        :raises DiagramInvalid: listing every problem by file, line and element.
+        :raises NotPermitted: before any checking, for anyone but a process owner or admin.
+        """
+
+        def query(tx: UnitOfWork) -> DeploymentPreview:
+            tx.require("deploy")
+            current = deployment_rows.current(tx.session)
+            before = deployment_rows.files_of(tx.session, current.id) if current else {}
+            placed = {n: place(before, n) if replace_only else n for n in files}
+            kept = before if replace_only else {}
+            bundle = self._parse({**kept, **{placed[n]: c for n, c in files.items()}})
+            existing = deployment_rows.by_hash(tx.session, bundle.content_hash)
+            return DeploymentPreview(
+                files=tuple(sorted(bundle.files)),
+                content_hash=bundle.content_hash,
+                identical_to=existing.id if existing else None,
+                compared_with=current.id if current else None,
+                changes=tuple(diff.diff_bundles(before, bundle.files)),
+                placed=tuple(placed.items()),
+            )
+
+        return self.transactions.read(actor, query)
+
+    def _parse(self, files: Mapping[str, bytes]) -> bundles.ParsedBundle:
+        """The bundle checked as a whole: every problem raised at once."""
+        return bundles.parse_bundle(
+            files, self.kit.functions, self.kit.handlers.checkers(), frozenset(ROLES)
+        )
+
+    def _current_files(self, tx: UnitOfWork) -> dict[str, bytes]:
+        tx.require("deploy")
+        current = deployment_rows.current(tx.session)
+        return dict(deployment_rows.files_of(tx.session, current.id)) if current else {}
+
+    def current_files(self, actor: UserInfo) -> dict[str, bytes]:
+        """The files of the deployment new cases start on (for a process owner to download)."""
+        return self.transactions.read(actor, self._current_files)
+
+    def file(self, actor: UserInfo, deployment_id: int, name: str) -> bytes:
+        """One file of a deployment, as it was deployed (for the viewer that marks what changed).
+
+        :raises NotFound: if the deployment or the file in it does not exist.
+        """
+
+        def query(tx: UnitOfWork) -> bytes:
+            tx.require("see_deployments")
+            deployment = deployment_rows.get(tx.session, deployment_id)
+            files = deployment_rows.files_of(tx.session, deployment.id)
+            if name not in files:
+                raise NotFound(f"Deployment {deployment_id} has no file {name}.")
+            return files[name]
+
+        return self.transactions.read(actor, query)
 
     def index(self, actor: UserInfo) -> list[DeploymentInfo]:
         """Every deployment, newest first, the current one marked."""
@@ -77,7 +156,8 @@ class Deployments:
         return self.transactions.read(actor, query)
 
     def diff(self, actor: UserInfo, old_id: int, new_id: int) -> list[diff.Change]:
-        """Elements added, removed, renamed; forms, conditions, due dates, timers, notifications changed."""
+        """Elements added, removed, renamed; form fields, re-pointed flows, conditions, deadlines, timers,
+        notifications, roles and called processes changed."""
 
         def query(tx: UnitOfWork) -> list[diff.Change]:
             tx.require("see_deployments")
@@ -126,3 +206,22 @@ class Deployments:
             current=current is not None and current.id == deployment.id,
             created=created,
         )
+
+
+def replace_files(
+    current: Mapping[str, bytes], files: Mapping[str, bytes]
+) -> dict[str, bytes]:
+    """The current files with `files` in place of those of the same name; the rest kept."""
+    return {**current, **{place(current, n): content for n, content in files.items()}}
+
+
+def place(current: Mapping[str, bytes], name: str) -> str:
+    """The name a file sent takes among the current files: its own, or the one it replaces.
+
+    A name without a folder also replaces the one file of that name in a folder (``loop.bpmn`` replaces
+    ``loops/loop.bpmn``), because a browser sends only the file's own name.
+    """
+    if name not in current and "/" not in name:
+        same = [n for n in current if n.rsplit("/", 1)[-1] == name]
+        return same[0] if len(same) == 1 else name
+    return name

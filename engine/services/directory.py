@@ -21,6 +21,7 @@ from engine.services.unit_of_work import Transactions
 from engine.services.unit_of_work import UnitOfWork
 
 CONTACT_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+AGENCY_KEY = re.compile(r"[a-z][a-z0-9_]{0,59}")
 
 
 class Directory:
@@ -67,46 +68,7 @@ class Directory:
 
         def command(tx: UnitOfWork) -> UserInfo:
             tx.require("manage_users")
-            errors = _user_errors(tx, display_name, roles, agency)
-            if not username.strip():
-                errors["username"] = "Enter a user name"
-            elif account_rows.by_username(tx.session, username):
-                errors["username"] = (
-                    f"The user name {username} is taken; choose another"
-                )
-            if len(password) < account_rows.MIN_PASSWORD_LENGTH:
-                errors["password"] = (
-                    "A password must be at least "
-                    f"{account_rows.MIN_PASSWORD_LENGTH} characters long"
-                )
-            if errors:
-                raise FormInvalid(
-                    errors,
-                    {
-                        "username": username,
-                        "display_name": display_name,
-                        "email": email,
-                        "roles": roles,
-                        "agency": agency,
-                    },
-                )
-            user = account_rows.create_user(
-                tx.session,
-                username=username,
-                display_name=display_name,
-                password=password,
-                roles=roles,
-                email=email,
-                agency=agency,
-            )
-            tx.record(
-                "user_created",
-                user=user.id,
-                username=username,
-                roles=sorted(roles),
-                agency=agency,
-            )
-            return account_rows.user_info(user)
+            return _add_user(tx, username, display_name, email, password, roles, agency)
 
         return self.transactions.write(actor, command)
 
@@ -165,6 +127,7 @@ class Directory:
             if user.id == admin.id:
                 raise NotPermitted("You cannot deactivate your own account.")
             user.active = False
+            account_rows.end_sessions(user)
             tx.record("user_deactivated", user=user.id, username=user.username)
             store = CaseStore(tx, self.kit)
             for task in task_rows.claimed_by(tx.session, user.id):
@@ -180,6 +143,106 @@ class Directory:
                     username=None,
                 )
             return account_rows.user_info(user)
+
+        return self.transactions.write(actor, command)
+
+    def create_first_admin(
+        self, username: str, display_name: str, email: str | None, password: str
+    ) -> UserInfo:
+        """The first administrator of an empty installation (`scr user create --admin`, no `--as`).
+
+        :raises NotPermitted: an active administrator exists; they must create the others.
+        :raises FormInvalid: problems by field.
+        """
+
+        def command(tx: UnitOfWork) -> UserInfo:
+            if account_rows.has_active_admin(tx.session):
+                raise NotPermitted(
+                    "An administrator exists already: name one with --as to add users."
+                )
+            ensure_reference_data(tx.session)
+            return _add_user(
+                tx, username, display_name, email, password, ["admin"], None
+            )
+
+        return self.transactions.write(None, command)
+
+    def set_password(self, actor: UserInfo, username: str, password: str) -> None:
+        """Give an account a new password (an administrator, or the person themselves).
+
+        :raises FormInvalid: the password is too short.
+        """
+
+        def command(tx: UnitOfWork) -> None:
+            user = account_rows.require_by_username(tx.session, username)
+            if user.id != tx.user.id:
+                tx.require("manage_users")
+            try:
+                user.password_hash = account_rows.hash_password(password)
+            except ValueError as err:
+                raise FormInvalid({"password": str(err)}, {}) from None
+            account_rows.end_sessions(user)  # a new password signs every session out
+            tx.record("password_set", user=user.id, username=user.username)
+
+        self.transactions.write(actor, command)
+
+    def reactivate_user(self, actor: UserInfo, username: str) -> UserInfo:
+        """Let a deactivated account sign in and be given tasks again."""
+        return self._change_account(actor, username, "user_reactivated", active=True)
+
+    def unlock_user(self, actor: UserInfo, username: str) -> UserInfo:
+        """Let every client that failed to sign in as this user try again at once.
+
+        Accounts are never locked; failures slow down the client that made them
+        (`engine.services.accounts`). This lifts that throttle where this user name was tried.
+        """
+        return self._change_account(actor, username, "user_unlocked", unlock=True)
+
+    def _change_account(
+        self,
+        actor: UserInfo,
+        username: str,
+        event: str,
+        active: bool | None = None,
+        unlock: bool = False,
+    ) -> UserInfo:
+        def command(tx: UnitOfWork) -> UserInfo:
+            tx.require("manage_users")
+            user = account_rows.require_by_username(tx.session, username)
+            if active is not None:
+                user.active = active
+            extra = {}
+            if unlock:
+                extra["failures"] = account_rows.clear_failures(
+                    tx.session, user.username
+                )
+            tx.record(event, user=user.id, username=user.username, **extra)
+            return account_rows.user_info(user)
+
+        return self.transactions.write(actor, command)
+
+    def add_agencies(self, actor: UserInfo, agencies: list[tuple[str, str]]) -> int:
+        """Add agencies (key, name), or rename existing ones; return how many were new.
+
+        :raises FormInvalid: a key that is not lower-case letters, digits and underscores, or no name.
+        """
+        problems = {
+            f"{key or '(empty)'}": "Use lower-case letters, digits and underscores "
+            "for the key, and give a name"
+            for key, name in agencies
+            if not AGENCY_KEY.fullmatch(key) or not name.strip()
+        }
+        if problems:
+            raise FormInvalid(problems, {})
+
+        def command(tx: UnitOfWork) -> int:
+            tx.require("manage_users")
+            added = 0
+            for key, name in agencies:
+                added += not account_rows.agency_exists(tx.session, key)
+                account_rows.ensure_agency(tx.session, key, name).name = name.strip()
+                tx.record("agency_saved", key=key, name=name.strip())
+            return added
 
         return self.transactions.write(actor, command)
 
@@ -241,3 +304,56 @@ def _user_errors(
     if agency is not None and not account_rows.agency_exists(tx.session, agency):
         errors["agency"] = "Choose an agency from the list"
     return errors
+
+
+def _add_user(
+    tx: UnitOfWork,
+    username: str,
+    display_name: str,
+    email: str | None,
+    password: str,
+    roles: list[str],
+    agency: str | None,
+) -> UserInfo:
+    """Check and add one account, with its audit event.
+
+    :raises FormInvalid: problems by field.
+    """
+    errors = _user_errors(tx, display_name, roles, agency)
+    if not username.strip():
+        errors["username"] = "Enter a user name"
+    elif account_rows.by_username(tx.session, username):
+        errors["username"] = f"The user name {username} is taken; choose another"
+    if len(password) < account_rows.MIN_PASSWORD_LENGTH:
+        errors["password"] = (
+            "A password must be at least "
+            f"{account_rows.MIN_PASSWORD_LENGTH} characters long"
+        )
+    if errors:
+        raise FormInvalid(
+            errors,
+            {
+                "username": username,
+                "display_name": display_name,
+                "email": email,
+                "roles": roles,
+                "agency": agency,
+            },
+        )
+    user = account_rows.create_user(
+        tx.session,
+        username=username,
+        display_name=display_name,
+        password=password,
+        roles=roles,
+        email=email,
+        agency=agency,
+    )
+    tx.record(
+        "user_created",
+        user=user.id,
+        username=username,
+        roles=sorted(roles),
+        agency=agency,
+    )
+    return account_rows.user_info(user)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
+from engine import access
+from engine.db import case_team as team_rows
 from engine.db import cases as case_rows
 from engine.db import documents as document_rows
 from engine.db import tasks as task_rows
@@ -74,17 +77,22 @@ class Documents:
 
         def query(tx: UnitOfWork) -> list[DocumentInfo]:
             row = CaseStore(tx, self.kit).visible(reference)
-            return document_rows.of_case(tx.session, row.id, row.reference)
+            return document_rows.of_case(
+                tx.session, row.id, row.reference, readable_by(tx, row.id)
+            )
 
         return self.transactions.read(actor, query)
 
     def get(self, actor: UserInfo, document_id: int) -> tuple[DocumentInfo, bytes]:
-        """A document and its bytes, for someone who may see its case."""
+        """A document and its bytes, for someone who may see its case and read it (need to know)."""
 
         def query(tx: UnitOfWork) -> tuple[DocumentInfo, bytes]:
             document = document_rows.get(tx.session, document_id)
             row = case_rows.by_id(tx.session, document.case_id)
             CaseStore(tx, self.kit).require_may_see(row)
+            if not readable_by(tx, row.id)(document):
+                # need to know: another agency's report answers as an unknown document does
+                raise NotFound(f"There is no document {document_id}.")
             return document_rows.info_of(
                 tx.session, document, row.reference
             ), document.content
@@ -115,6 +123,7 @@ def store_document(
 ) -> Document:
     """Store a checked file on a case in the command's transaction, and record it."""
     name, content_type = _check(upload)
+    task = task_rows.find_in_case(tx.session, task_id, row.id) if task_id else None
     document = document_rows.add(
         tx.session,
         case_id=row.id,
@@ -124,6 +133,7 @@ def store_document(
         content=upload.content,
         uploaded_by_id=tx.user.id,
         now=tx.now,
+        agency_key=task.agency_key if task is not None else None,
     )
     tx.record(
         "document_uploaded",
@@ -133,5 +143,40 @@ def store_document(
         sha256=document.sha256,
         size=document.size,
         task_id=task_id,
+        agency=document.agency_key,
     )
     return document
+
+
+def readable_by(tx: UnitOfWork, case_id: int) -> Callable[[Document], bool]:
+    """Which of the case's documents the acting user may read (engine.access.may_read_document)."""
+    user = tx.user
+    case_roles = team_rows.roles_of(tx.session, case_id, user.id)
+
+    def readable(document: Document) -> bool:
+        return access.may_read_document(
+            user, document.agency_key, document.shared_at is not None, case_roles
+        )
+
+    return readable
+
+
+def entries_hidden_from(tx: UnitOfWork, case_id: int) -> Callable[[str], bool] | None:
+    """Whose entries in the case the acting user may not read yet (None: nobody's): an agency's
+    answers in its own part of the process follow its documents (`access.may_read_document`)."""
+    user = tx.user
+    if access.can(user, "read_unshared_documents"):
+        return None
+    case_roles = team_rows.roles_of(tx.session, case_id, user.id)
+    shared = document_rows.shared_agencies(tx.session, case_id)
+
+    def hidden(agency: str) -> bool:
+        return not access.may_read_document(user, agency, agency in shared, case_roles)
+
+    return hidden
+
+
+def share_agency_documents(tx: UnitOfWork, row: Any, agency: str) -> None:
+    """The Panel accepted the agency's report: its documents are the case's from now on (audited)."""
+    shared = document_rows.share_agency(tx.session, row.id, agency, tx.now)
+    tx.record("agency_documents_shared", row, agency=agency, documents=shared)

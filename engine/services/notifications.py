@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from engine.db import accounts as account_rows
 from engine.db import cases as case_rows
 from engine.db import outbox
@@ -17,6 +19,8 @@ from engine.services.case_store import Kit
 from engine.services.unit_of_work import Transactions
 from engine.services.unit_of_work import UnitOfWork
 from engine.settings import SmtpSettings
+
+log = logging.getLogger(__name__)
 
 
 class Notifications:
@@ -51,11 +55,18 @@ class Notifications:
 
         return self.transactions.read(actor, query)
 
+    def recent(self, actor: UserInfo, limit: int = 200) -> list[NotificationInfo]:
+        """The newest messages of the whole outbox, any status (the development mail view only)."""
+        return self.transactions.read(
+            actor, lambda tx: outbox.recent(tx.session, limit)
+        )
+
     def deliver(self, limit: int = 50) -> dict[str, int]:
         """Send every due outbox message over SMTP; return counts of sent, retried and failed.
 
         Each batch is claimed under a lease in its own transaction, each message is sent outside any
-        transaction, and its outcome recorded in another: a crash between them resends at most once.
+        transaction, and its outcome recorded in another: a crash between them resends at most once
+        (with the same Message-ID). One bad message fails alone; the others still go out.
         """
         counts = {"sent": 0, "retried": 0, "failed": 0}
         while True:
@@ -71,13 +82,21 @@ class Notifications:
     def _deliver_one(self, row_id: int) -> str:
         row = self.transactions.read(None, lambda tx: outbox.get(tx.session, row_id))
         error: str | None = None
-        if row.address:
-            try:
-                smtp.send_email(self.smtp, row)
-            except smtp.ERRORS as err:
-                error = f"{type(err).__name__}: {err}"[:500]
+        permanent = False
+        try:
+            smtp.send_email(self.smtp, row)
+        except smtp.DeliveryFailed as err:
+            error, permanent = str(err)[:500], err.permanent
+        except Exception as err:  # noqa: BLE001 - one odd message must never jam the outbox
+            log.exception("notification %s: unexpected error while sending", row_id)
+            error, permanent = f"{type(err).__name__}: {err}"[:500], True
+        if error:
+            log.warning("notification %s not delivered: %s", row_id, error)
         return self.transactions.write(
-            None, lambda tx: outbox.record_delivery(tx.session, row_id, error, tx.now)
+            None,
+            lambda tx: outbox.record_delivery(
+                tx.session, row_id, error, tx.now, permanent
+            ),
         )
 
     def queue_reminders(self) -> int:
@@ -124,7 +143,11 @@ def _reminder_recipients(tx: UnitOfWork, row: HumanTask) -> list[tuple[str, str]
     if row.assignee_id is not None:
         user = account_rows.fresh(tx.session, row.assignee_id)
         return [("user", user.username)] if user else []
-    return [("role", r) for r in task_rows.role_keys(row)]
+    # A case role ("case:panel_member") reminds that case's members in it; a Board role its holders.
+    return [
+        ("case", r[5:]) if r.startswith("case:") else ("role", r)
+        for r in task_rows.role_keys(row)
+    ]
 
 
 def _agency_filter(

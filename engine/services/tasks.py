@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from typing import overload
 
 from engine import access
 from engine.db import cases as case_rows
@@ -11,6 +12,7 @@ from engine.db import documents as document_rows
 from engine.db import tasks as task_rows
 from engine.db.models import HumanTask
 from engine.dto import CaseSummary
+from engine.dto import InboxPage
 from engine.dto import TaskForm
 from engine.dto import TaskPage
 from engine.dto import TaskSummary
@@ -23,7 +25,12 @@ from engine.process import forms
 from engine.services.case_store import CaseStore
 from engine.services.case_store import Kit
 from engine.services.case_store import OpenCase
+from engine.services.case_team import appoint_from_form
+from engine.services.case_team import appointment_problems
+from engine.services.cases import LATEST_STEPS
 from engine.services.cases import case_view
+from engine.services.documents import readable_by
+from engine.services.documents import share_agency_documents
 from engine.services.documents import store_document
 from engine.services.summaries import task_summary
 from engine.services.unit_of_work import Transactions
@@ -35,14 +42,41 @@ class Tasks:
         self.transactions = transactions
         self.kit = kit
 
-    def inbox(self, actor: UserInfo) -> list[TaskSummary]:
-        """Ready tasks assigned to the user or offered to their roles, soonest due first (one query)."""
+    @overload
+    def inbox(self, actor: UserInfo) -> list[TaskSummary]: ...
+
+    @overload
+    def inbox(self, actor: UserInfo, page: int) -> InboxPage: ...
+
+    def inbox(
+        self, actor: UserInfo, page: int | None = None
+    ) -> list[TaskSummary] | InboxPage:
+        """Ready tasks assigned to the user or offered to their roles, soonest due first.
+
+        :param page: None for every task (one query); a number for that page of 50 rows with the
+            total (`InboxPage`, two queries whatever the number of tasks).
+        """
+        if page is not None:
+            return self._inbox_page(actor, page)
 
         def query(tx: UnitOfWork) -> list[TaskSummary]:
             return [
                 task_summary(row, reference, assignee, tx.now)
                 for row, reference, assignee in task_rows.inbox(tx.session, tx.user)
             ]
+
+        return self.transactions.read(actor, query)
+
+    def _inbox_page(self, actor: UserInfo, page: int) -> InboxPage:
+        """One page of the inbox; a page past the last gives the last page."""
+
+        def query(tx: UnitOfWork) -> InboxPage:
+            total = task_rows.inbox_count(tx.session, tx.user)
+            pages = max(1, -(-total // task_rows.PAGE_SIZE))
+            number = min(max(1, page), pages)
+            rows = task_rows.inbox(tx.session, tx.user, number)
+            tasks = tuple(task_summary(r, ref, a, tx.now) for r, ref, a in rows)
+            return InboxPage(tasks, number, pages, total)
 
         return self.transactions.read(actor, query)
 
@@ -57,8 +91,10 @@ class Tasks:
 
         def query(tx: UnitOfWork) -> TaskPage:
             form, case = _open(CaseStore(tx, self.kit), task_id)
-            documents = document_rows.of_case(tx.session, case.row.id, case.reference)
-            return TaskPage(form, case_view(tx, case), tuple(documents))
+            documents = document_rows.of_case(
+                tx.session, case.row.id, case.reference, readable_by(tx, case.row.id)
+            )
+            return TaskPage(form, case_view(tx, case, LATEST_STEPS), tuple(documents))
 
         return self.transactions.read(actor, query)
 
@@ -81,7 +117,7 @@ class Tasks:
         def command(tx: UnitOfWork) -> CaseSummary:
             user = tx.require("change")
             store = CaseStore(tx, self.kit)
-            task, row = store.task(task_id)
+            task, row = store.visible_task(task_id)
             store.require_open(task)
             store.require_work(task)
             case = store.open(row)
@@ -89,7 +125,9 @@ class Tasks:
             values = dict(submitted)
             errors = _attach_files(tx, row, task_id, detail.fields, files or {}, values)
             clean, field_errors = forms.validate(detail.fields, values, detail.data)
-            errors = {**field_errors, **errors}
+            appoints = case.appoints(task_id)
+            team_errors = appointment_problems(tx.session, appoints, clean)
+            errors = {**team_errors, **field_errors, **errors}
             for field_id, upload in (files or {}).items():
                 if errors and field_id not in errors and upload.filename:
                     errors[field_id] = (
@@ -106,7 +144,11 @@ class Tasks:
                 name=task.name,
                 data=clean,
             )
+            appoint_from_form(tx, row, appoints, clean, task_id, task.agency_key)
+            shared = case.shares_documents_of(task_id, clean)
             case.complete(task_id, clean, user)
+            if shared:
+                share_agency_documents(tx, row, shared)
             return case_rows.summary_of(tx.session, row)
 
         return self.transactions.write(actor, command)
@@ -123,7 +165,7 @@ class Tasks:
         def command(tx: UnitOfWork) -> TaskSummary:
             user = tx.require("change")
             store = CaseStore(tx, self.kit)
-            task, row = store.task(task_id)
+            task, row = store.visible_task(task_id)
             store.require_open(task)
             if claim:
                 store.require_work(task)
@@ -148,7 +190,7 @@ class Tasks:
 def _open(store: CaseStore, task_id: str) -> tuple[TaskForm, OpenCase]:
     """The form of a ready task the user may work on (or, board-wide, look at), and its open case."""
     tx = store.tx
-    task, row = store.task(task_id, lock=False)
+    task, row = store.visible_task(task_id, lock=False)
     store.require_open(task)
     if not access.sees_every_case(tx.user):
         store.require_work(task)

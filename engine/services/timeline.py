@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -50,7 +49,12 @@ SENTENCES = {
     "case_migrated": "moved the case to diagram version {to_deployment}",
     "case_migration_undone": "moved the case back to diagram version {deployment}",
     "case_completed": "the case was closed",
+    "payload_redacted": "redacted {fields_text}: {reason}",
+    "task_answer_corrected": "corrected “{label}” in “{name}”",
 }
+
+# Kept in the record so verification can rebuild the task index; the deadlines page shows them.
+BOOKKEEPING = frozenset({"task_offered", "task_cancelled"})
 
 
 class Timeline:
@@ -62,6 +66,7 @@ class Timeline:
         """The case's history in plain language, with each step's entries under their form labels."""
 
         def query(tx: UnitOfWork) -> list[TimelineEntry]:
+            tx.require("see_audit")
             row = CaseStore(tx, self.kit).visible(reference)
             entry = self.kit.bundle(tx.session, row.deployment_id).processes[
                 row.process_id
@@ -70,6 +75,7 @@ class Timeline:
             return [
                 _timeline_entry(e, entry, roles)
                 for e in audit_rows.events_of_case(tx.session, row.id)
+                if e.type not in BOOKKEEPING
             ]
 
         return self.transactions.read(actor, query)
@@ -78,7 +84,7 @@ class Timeline:
 def _timeline_entry(
     event: AuditEvent, entry: ProcessEntry, roles: dict[int, tuple[str, ...]]
 ) -> TimelineEntry:
-    data = json.loads(event.data)
+    data = audit_rows.data_of(event)
     sentence = SENTENCES.get(event.type, event.type.replace("_", " "))
     try:
         summary = sentence.format(
@@ -93,6 +99,8 @@ def _timeline_entry(
         )
     elif event.type == "case_started":
         details = _labelled(entry.start_fields, data.get("data", {}))
+    elif event.type == "task_answer_corrected":
+        details = _corrected(form_of(entry, data.get("element", "")), data)
     elif event.type == "message_received":
         details = tuple(
             (k.replace("_", " ").capitalize(), str(v))
@@ -116,11 +124,35 @@ def _labelled(fields: Any, values: dict[str, Any]) -> tuple[tuple[str, str], ...
         value = values.get(field.id)
         if value in (None, "", []):
             continue
-        shown.append((field.label, _display(field, value)))
+        shown.append((field.label, answer_in_words(field, value)))
     return tuple(shown)
 
 
-def _display(field: Any, value: Any) -> str:
+def _corrected(fields: Any, data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A correction's old and new value in words, its reason, and whether the path was kept."""
+    field_id = data.get("field", "")
+    spec = next((f for f in fields if f.id == field_id), None)
+    pair = (data.get("data") or {}).get(field_id)
+    old, new = (
+        (pair.get("old"), pair.get("new")) if isinstance(pair, dict) else (pair, pair)
+    )
+    shown = [
+        ("Before", answer_in_words(spec, old) if spec else str(old)),
+        ("After", answer_in_words(spec, new) if spec else str(new)),
+        ("Reason", str(data.get("reason", ""))),
+    ]
+    if data.get("record_only"):
+        steps = ", ".join(f"“{name}”" for name in data.get("affected") or ())
+        shown.append(
+            ("Note", f"Record corrected; the path taken was not changed ({steps})")
+        )
+    return tuple(shown)
+
+
+def answer_in_words(field: Any, value: Any) -> str:
+    """An answer as people read it: option labels, Yes or No, dates as "3 March 2026"."""
+    if value in (None, "", []):
+        return "Not given"
     names = {o.id: o.label for o in field.options}
     if isinstance(value, bool):
         return "Yes" if value else "No"

@@ -51,9 +51,9 @@ class UnitOfWork:
         access.require(self.user, permission)
         return self.user
 
-    def record(self, type_: str, case: Any = None, /, **data: Any) -> None:
+    def record(self, type_: str, case: Any = None, /, **data: Any) -> Any:
         """Append an audit event done by the acting user (to the case's chain, or the system's)."""
-        self._append(type_, case, audit.by(self.actor), data)
+        return self._append(type_, case, audit.by(self.actor), data)
 
     def record_system(self, type_: str, case: Any = None, /, **data: Any) -> None:
         """Append an audit event done by the engine itself (a timer, a service task, a delivery)."""
@@ -65,9 +65,9 @@ class UnitOfWork:
 
     def _append(
         self, type_: str, case: Any, actor: dict[str, Any], data: dict[str, Any]
-    ) -> None:
+    ) -> Any:
         case_id = case if isinstance(case, int) or case is None else case.id
-        audit.record(
+        return audit.record(
             self.session, type=type_, at=self.now, case_id=case_id, data=data, **actor
         )
 

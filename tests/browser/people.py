@@ -21,7 +21,7 @@ def starts(text: str) -> re.Pattern[str]:
 def sign_in(page: Page, username: str) -> None:
     page.goto("/sign-in")
     page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1, name="My tasks")).to_be_visible()
 

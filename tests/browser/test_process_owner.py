@@ -1,5 +1,5 @@
-"""A process owner changes the diagrams under a case in flight, all from the browser: deploys a version
-2, sees what changed, checks and moves the case, the committee then gets version 2's form; the owner
+"""A process owner changes the diagrams under a case in flight, all from the browser: checks and deploys
+a version 2, sees what changed, checks and moves the case, the committee then gets version 2's form; the owner
 undoes the move and makes version 1 current again.
 
 The server starts over the test bundle (the engine's mini review, deployment 1) with one case started
@@ -104,7 +104,9 @@ def deploy_version_2(page: Page, files: list[Path]) -> None:
     page.get_by_label(re.compile("^What changed and why")).fill(
         "Clearer committee task"
     )
-    page.get_by_role("button", name="Check and deploy").click()
+    page.get_by_role("button", name="Check the changes").click()
+    expect(page.get_by_role("heading", name="Check your changes")).to_be_visible()
+    page.get_by_role("button", name="Deploy these changes").click()
     expect(
         page.get_by_text("Deployment 2 is live: new cases start on it.")
     ).to_be_visible()

@@ -176,11 +176,12 @@ def recommend(page: Page, reference: str, paper: Path) -> None:
     choose(page, "The Committee's conclusion", "The criteria for an SCR are met")
     write(page, "Recommendation to the Independent Chair", "Undertake an SCR.")
     choose(page, "Does any Committee member dissent", "No")
+    attach(page, "Minutes of the Committee meeting", paper)
     complete(page, "Make the Committee's recommendation")
 
     name = "Send the recommendation, evidence and minutes to the Independent Chair"
     open_task(page, name, reference)
-    attach(page, "Minutes of the Committee meeting", paper)
+    attach(page, "Written evidence for the recommendation", paper)
     complete(page, name)
     sign_out(page)
 
@@ -192,13 +193,13 @@ def decide(page: Page, reference: str, screenshots: Path) -> None:
     page.get_by_role("button", name="Complete this task").click()
     expect(page.locator(".govuk-error-summary")).to_be_focused()
     page.screenshot(path=screenshots / "task-page-errors.png", full_page=True)
-    choose(page, "Has the criteria for an SCR been met?", "Yes")
+    choose(page, "Are the criteria for a Serious Case Review met?", "Yes")
+    choose(page, "What the Board commissions", "A Serious Case Review")
     write(
         page,
         "Rationale on which the decision is based",
         "Criteria met: serious harm, neglect suspected.",
     )
-    choose(page, "Alternative learning proposed?", "No")
     enter_date(page, "Date of the decision", 25, 3, 2026)
     assert serious_violations(page) == []
     complete(page, "Decide whether the SCR criteria are met")

@@ -50,6 +50,16 @@ ROLE_KEYS = {
     "auditor",
     "admin",
 }
+# this case's team (bpmn/README.md, "Case team"): `case:<case role>` in candidate groups and recipients
+CASE_ROLES = {
+    "panel_chair",
+    "panel_member",
+    "reviewer",
+    "agency_author",
+    "agency_manager",
+    "legal_adviser",
+    "family_liaison",
+}
 CONTACT_KEYS = {
     "ofsted",
     "dfe",
@@ -127,7 +137,12 @@ def test_every_process_parses_in_spiffworkflow_with_its_called_processes():
         parser.get_spec(process_id)
         parser.get_subprocess_specs(process_id)
     called = parser.get_subprocess_specs(TOP_LEVEL)
-    assert set(called) == set(_all_processes()) - STARTABLE
+    embedded = {
+        node.get("id")
+        for path in BPMN_FILES
+        for node in _tree(path).iterfind(".//bpmn:subProcess", NS)
+    }
+    assert set(called) - embedded == set(_all_processes()) - STARTABLE
 
 
 @pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.name)
@@ -176,9 +191,17 @@ def test_shapes_of_flow_nodes_do_not_overlap(path):
         boxes[node.get("id")] = [
             float(bounds.get(k)) for k in ("x", "y", "width", "height")
         ]
+    inside = {
+        (node.get("id"), sub.get("id"))
+        for sub in tree.iterfind(".//bpmn:subProcess", NS)
+        for node in sub.iter()
+        if node is not sub and node.get("id")
+    }
     for (a, (ax, ay, aw, ah)), (b, (bx, by, bw, bh)) in itertools.combinations(
         boxes.items(), 2
     ):
+        if (a, b) in inside or (b, a) in inside:
+            continue
         overlap = ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
         assert not overlap, f"{a} and {b} overlap"
 
@@ -203,8 +226,11 @@ def test_user_tasks_name_known_roles_and_sit_in_one_of_their_lanes(path):
     for task in tree.iterfind(".//bpmn:userTask", NS):
         groups = (task.get(f"{CAMUNDA}candidateGroups") or "").split(",")
         assert groups != [""], f"{task.get('id')} has no camunda:candidateGroups"
-        assert set(groups) <= ROLE_KEYS, f"{task.get('id')}: unknown role in {groups}"
-        assert lane_of[task.get("id")].removeprefix("Lane_") in groups, task.get("id")
+        # a case role (`case:panel_chair`, this case's team) sits in the lane of its Board role
+        roles = [g.removeprefix("case:") for g in groups]
+        assert all(g.removeprefix("case:") in CASE_ROLES for g in groups if ":" in g)
+        assert set(roles) <= ROLE_KEYS, f"{task.get('id')}: unknown role in {groups}"
+        assert lane_of[task.get("id")].removeprefix("Lane_") in roles, task.get("id")
         assert task.get("name")
         assert task.find("bpmn:extensionElements/camunda:formData", NS) is not None, (
             task.get("id")
@@ -222,6 +248,37 @@ def test_form_fields_use_the_contract_types(path):
             assert field.findall("camunda:value", NS), field.get("id")
 
 
+@pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.name)
+def test_appointing_fields_name_a_case_role_on_a_user_name_field(path):
+    for field in _tree(path).iterfind(".//camunda:formField", NS):
+        for prop in field.iterfind("camunda:properties/camunda:property", NS):
+            if prop.get("id") == "appoints":
+                assert field.get("type") == "string", field.get("id")
+                assert prop.get("value").startswith("case:"), field.get("id")
+                assert prop.get("value").removeprefix("case:") in CASE_ROLES
+
+
+def test_the_case_team_is_appointed_and_addressed():
+    """The Panel chair, its members and the reviewer are appointed by tasks and get this case's work."""
+    appointed, addressed = set(), set()
+    for path in BPMN_FILES:
+        tree = _tree(path)
+        for prop in tree.iterfind(".//camunda:formField//camunda:property", NS):
+            if prop.get("id") == "appoints":
+                appointed.add(prop.get("value"))
+        for task in tree.iterfind(".//bpmn:userTask", NS):
+            groups = (task.get(f"{CAMUNDA}candidateGroups") or "").split(",")
+            addressed |= {g for g in groups if g.startswith("case:")}
+            assert not {"panel_chair", "panel_member", "reviewer"} & set(groups), (
+                f"{task.get('id')}: this review's people are addressed as case:<role>"
+            )
+        for param in tree.iterfind(".//camunda:inputParameter[@name='recipients']", NS):
+            for spec in (param.text or "").split(","):
+                assert spec.strip() not in {"role:panel_member", "role:reviewer"}, spec
+    assert {"case:panel_chair", "case:panel_member", "case:reviewer"} <= appointed
+    assert {"case:panel_chair", "case:reviewer"} <= addressed
+
+
 def test_a_form_field_id_means_one_kind_of_value_everywhere():
     kinds: dict[str, set[str]] = {}
     for path in BPMN_FILES:
@@ -237,16 +294,21 @@ def test_a_form_field_id_means_one_kind_of_value_everywhere():
 
 @pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.name)
 def test_service_tasks_are_notifications_with_a_template_and_recipients(path):
+    """Service tasks notify, except the name check before publication (a document, the name fields)."""
     tree = _tree(path)
     for task in tree.iterfind(".//bpmn:serviceTask", NS):
         assert task.get(f"{CAMUNDA}type") == "external", task.get("id")
-        assert task.get(f"{CAMUNDA}topic") == "notify", task.get("id")
         params = {
             p.get("name"): (p.text or "").strip()
             for p in task.iterfind(
                 "bpmn:extensionElements/camunda:inputOutput/camunda:inputParameter", NS
             )
         }
+        if task.get(f"{CAMUNDA}topic") == "name_check":
+            assert params["document"].startswith("${"), task.get("id")
+            assert params["name_fields"], task.get("id")
+            continue
+        assert task.get(f"{CAMUNDA}topic") == "notify", task.get("id")
         template = BPMN_DIR / "templates" / f"{params.get('template')}.txt"
         assert template.is_file(), f"{task.get('id')}: no {template}"
         assert template.read_text(encoding="utf-8").startswith("Subject: ")
@@ -254,6 +316,8 @@ def test_service_tasks_are_notifications_with_a_template_and_recipients(path):
             kind, _, key = recipient.partition(":")
             if kind == "role":
                 assert key in ROLE_KEYS, recipient
+            elif kind == "case":
+                assert key in CASE_ROLES, recipient
             elif kind == "contact":
                 assert key in CONTACT_KEYS, recipient
             elif kind == "completer":
@@ -316,11 +380,50 @@ def test_message_catchers_say_who_may_send(path):
         assert set(senders.get("value").split(",")) <= ROLE_KEYS
 
 
+def test_the_six_month_target_is_set_in_one_place():
+    """`review_due` is the clock's: set and moved only by the clock in scr_review.bpmn."""
+    setters = [
+        (path.name, script.getparent().get("id"))
+        for path in BPMN_FILES
+        for script in _tree(path).iterfind(".//bpmn:scriptTask/bpmn:script", NS)
+        if re.search(r"^\s*review_due\s*=", script.text or "", re.MULTILINE)
+    ]
+    assert setters == [
+        ("scr_review.bpmn", "Script_review_target"),
+        ("scr_review.bpmn", "Script_extend_target"),
+    ]
+
+
 @pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.name)
 def test_escalation_timers_do_not_stop_the_work(path):
+    """A boundary event never interrupts work; it may end a sub-process that only waits.
+
+    Two exceptions: a signal says the work is moot (the Board approved the report, so an
+    extension being agreed has nothing left to extend); a message a named role sends is that
+    person's decision to stop waiting (the secretariat sends the Committee papers without an
+    agency's missing report), never a deadline.
+    """
     tree = _tree(path)
     for event in tree.iterfind(".//bpmn:boundaryEvent", NS):
-        assert event.get("cancelActivity") == "false", event.get("id")
+        if event.get("cancelActivity") == "false":
+            continue
+        if event.find("bpmn:signalEventDefinition", NS) is not None:
+            continue
+        if (
+            event.find("bpmn:messageEventDefinition", NS) is not None
+            and event.find(".//camunda:property[@name='senderGroups']", NS) is not None
+        ):
+            continue
+        [attached] = tree.xpath(
+            "//*[@id=$id]", id=event.get("attachedToRef"), namespaces=NS
+        )
+        assert attached.tag.endswith("subProcess"), event.get("id")
+        work = [
+            n
+            for tag in ("userTask", "serviceTask", "scriptTask", "callActivity")
+            for n in attached.iterfind(f".//bpmn:{tag}", NS)
+        ]
+        assert not work, (event.get("id"), [n.get("id") for n in work])
 
 
 # ---------------------------------------------------------------- the SCR criteria table (DMN)

@@ -30,6 +30,8 @@ NOT_FLOW_NODES = {
     "sequenceFlow",
     "extensionElements",
     "documentation",
+    "incoming",
+    "outgoing",
 }
 NOT_FLOW_NODES |= {"textAnnotation", "association", "dataObject", "dataObjectReference"}
 
@@ -62,16 +64,19 @@ DRAW = """async (xml) => {
 
 
 def _flow_nodes(path: Path) -> tuple[set[str], set[str]]:
-    """The ids of every flow node and every sequence flow of the file's processes."""
+    """The ids of every flow node and every sequence flow of the file's processes and sub-processes."""
     root = etree.parse(str(path)).getroot()
     nodes, flows = set(), set()
-    for process in root.iter(f"{MODEL}process"):
-        for element in process:
+    containers = [*root.iter(f"{MODEL}process")]
+    while containers:
+        for element in containers.pop():
             tag = etree.QName(element).localname
             if tag == "sequenceFlow":
                 flows.add(element.get("id"))
             elif tag not in NOT_FLOW_NODES:
                 nodes.add(element.get("id"))
+                if tag == "subProcess":
+                    containers.append(element)
     return nodes, flows
 
 

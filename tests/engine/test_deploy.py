@@ -146,3 +146,22 @@ def test_schema_errors_are_reported_with_their_line(engine, users):
     assert any(
         re.match(r"mini\.bpmn, line \d+: .*endEvnt.*not expected", p) for p in found
     ), found
+
+
+def test_one_changed_file_replaces_its_namesake_and_the_rest_stay(engine, users):
+    engine.deployments.deploy(users["owner"], MINI, "first")
+    changed = {"mini.bpmn": MINI["mini.bpmn"].replace(b"P10D", b"P14D")}
+    second = engine.deployments.deploy(
+        users["owner"], changed, "timer", replace_only=True
+    )
+    assert second.created and sorted(second.files) == sorted(MINI)
+    assert (
+        engine.deployments.current_files(users["owner"])["mini.bpmn"]
+        == changed["mini.bpmn"]
+    )
+    with pytest.raises(
+        DiagramInvalid
+    ):  # validated as a whole: alone it is not a deployment
+        engine.deployments.deploy(
+            users["owner"], {"x.dmn": b"<definitions/>"}, replace_only=True
+        )

@@ -16,6 +16,7 @@ from tests.engine.helpers import DIAGRAMS
 from tests.engine.helpers import GOOD_START
 from tests.engine.helpers import only_task
 from tests.smtp import SmtpServer
+from tests.smtp import _Collector
 
 
 def bundle(**overrides: bytes) -> dict[str, bytes]:
@@ -212,3 +213,110 @@ def test_reminders_come_two_working_days_before_the_due_date_and_overdue_notices
     assert by_subject[
         'SCR-2026-0001: "Decide whether the criteria are met" is overdue'
     ] == ["bqam@scr.example.org"]
+
+
+class _RefusingCollector(_Collector):
+    """A mail server that refuses one mailbox for good (550), as a real one does for a typo."""
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
+        if address.startswith("refused@"):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def _queue_extra(engine, case_reference: str, address: str, subject: str) -> None:
+    """Queue one more message for the case, as a notify task would (straight into the outbox)."""
+    from sqlalchemy import select
+
+    from engine.db import outbox
+    from engine.db.models import ReviewCase
+
+    with engine.database.transaction(write=True) as session:
+        case_id = session.scalar(
+            select(ReviewCase.id).where(ReviewCase.reference == case_reference)
+        )
+        outbox.queue(
+            session, case_id, None, "extra", subject, "Body.",
+            outbox.Recipient(f"Someone <{address}>", None, address), engine.clock.now(),
+        )  # fmt: skip
+
+
+def test_one_bad_message_fails_alone_and_visibly_while_the_others_go_out(
+    engine, users, smtp
+):
+    smtp.stop()
+    smtp.collector = _RefusingCollector()
+    smtp.start()
+    case = start(engine, users)
+    _queue_extra(engine, case.reference, "not an address", "Bad address")
+    _queue_extra(engine, case.reference, "refused@scr.example.org", "Refused")
+    _queue_extra(
+        engine, case.reference, "ok@scr.example.org", "Line\nBcc: x@evil.example"
+    )
+    _queue_extra(engine, case.reference, "ok@scr.example.org", "Good one")
+    # The two good messages, and the manager told of each of the three bad ones.
+    assert engine.notifications.deliver() == {"sent": 5, "retried": 0, "failed": 3}
+    received = [m.subject for m in smtp.received]
+    assert sorted(s for s in received if "could not be delivered" not in s) == sorted(
+        ["Good one", f"{case.reference}: serious incident notified"]
+    )
+    assert "A notification could not be delivered: Line Bcc: x@evil.example" in received
+    by_subject = {
+        n.subject: n
+        for n in engine.notifications.of_case(users["bqam"], case.reference)
+    }
+    assert by_subject["Good one"].status == "sent"
+    assert "not a valid email address" in by_subject["Bad address"].last_error
+    assert "refused the recipient" in by_subject["Refused"].last_error
+    assert "header injection" in by_subject["Line\nBcc: x@evil.example"].last_error
+    failed = {n.subject for n in engine.notifications.failed(users["bqam"])}
+    assert {"Bad address", "Refused", "Line\nBcc: x@evil.example"} <= failed
+    for subject in ("Bad address", "Refused"):
+        assert (
+            by_subject[subject].status == "failed" and by_subject[subject].attempts == 1
+        )
+
+
+def test_a_message_to_someone_with_no_address_is_undeliverable_never_sent(
+    engine, users, smtp
+):
+    engine.directory.create_user(
+        users["admin"], "chair2", "Charlie Noemail", None, "a-long-password",
+        ["independent_chair"], None,
+    )  # fmt: skip
+    case = start(engine, users)
+    assert engine.notifications.deliver() == {"sent": 1, "retried": 0, "failed": 0}
+    by_recipient = {
+        n.recipient: n
+        for n in engine.notifications.of_case(users["bqam"], case.reference)
+    }
+    lost = by_recipient["Charlie Noemail (Independent Chair of the Board)"]
+    assert lost.status == "undeliverable" and lost.sent_at is None
+    assert "has no email address" in lost.last_error
+    assert [m.recipients for m in smtp.received] == [["chair@scr.example.org"]]
+    assert lost.subject in {
+        n.subject for n in engine.notifications.failed(users["bqam"])
+    }
+    chair2 = engine.accounts.by_username("chair2")
+    assert [m.status for m in engine.notifications.mine(chair2)] == ["undeliverable"]
+
+
+def test_each_notification_has_one_stable_message_id(engine, users, smtp):
+    from engine.db import outbox
+    from engine.notify.smtp import message_id
+
+    case = start(engine, users)
+    engine.notifications.deliver()
+    [mail] = smtp.received
+    [sent] = engine.notifications.of_case(users["bqam"], case.reference)
+    with engine.database.transaction(write=False) as session:
+        row = outbox.get(session, sent.id)
+        assert mail.message["Message-ID"] == message_id(row, SmtpSettings().sender)
+    # A resend (after a crash between sending and recording it) carries the same id.
+    smtp.received.clear()
+    with engine.database.transaction(write=True) as session:
+        row = outbox.get(session, sent.id)
+        row.status, row.next_attempt_at = "queued", row.queued_at
+    engine.notifications.deliver()
+    assert smtp.received[0].message["Message-ID"] == mail.message["Message-ID"]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from engine import NotFound
+from engine.services.deployments import replace_files
 from tests.engine.helpers import mini_files
 from tests.engine.helpers import only_task
 from tests.engine.helpers import start_mini
@@ -66,3 +70,33 @@ def test_cases_survive_a_restart_with_an_empty_parse_cache(
         users["committee"], task.id, {"decision": "no_scr", "attendees": "3"}
     )
     assert fresh.cases.view(users["bqam"], case.reference).summary.status == "completed"
+
+
+def test_a_file_sent_without_its_folder_replaces_its_one_namesake_in_a_folder():
+    current = {
+        "loops/loop.bpmn": b"1",
+        "mini.bpmn": b"1",
+        "a/x.bpmn": b"1",
+        "b/x.bpmn": b"1",
+    }
+    assert replace_files(current, {"loop.bpmn": b"2", "mini.bpmn": b"2"}) == {
+        **current,
+        "loops/loop.bpmn": b"2",
+        "mini.bpmn": b"2",
+    }
+    # Two namesakes: which one is meant is unclear, so the file is added as sent.
+    assert replace_files(current, {"x.bpmn": b"2"}) == {**current, "x.bpmn": b"2"}
+    assert replace_files(current, {"new/loop.bpmn": b"2"})["new/loop.bpmn"] == b"2"
+
+
+def test_a_deployment_serves_each_of_its_files_as_deployed(engine, users):
+    files = mini_files()
+    v1 = engine.deployments.deploy(users["owner"], files, "first")
+    assert (
+        engine.deployments.file(users["auditor"], v1.id, "mini.bpmn")
+        == files["mini.bpmn"]
+    )
+    with pytest.raises(NotFound):
+        engine.deployments.file(users["auditor"], v1.id, "nothing.bpmn")
+    with pytest.raises(NotFound):
+        engine.deployments.file(users["auditor"], 99, "mini.bpmn")

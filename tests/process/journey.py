@@ -61,6 +61,12 @@ TERMS_OF_REFERENCE = {
 }
 PANEL = ["panelchair"]
 PANEL_MEMBERS = ["health_panel", "police_panel"]
+# The case team the set-up tasks appoint (bpmn/README.md, "Case team"): the demo users.
+PANEL_TEAM = {
+    "panel_chair_user": "panelchair",
+    "panel_member_users": "police_panel, health_panel",
+}
+REVIEWER_TEAM = {"reviewer_user": "reviewer"}
 AUTHOR_OF = {
     "police": "police_author",
     "community_health": "health_author",
@@ -76,7 +82,27 @@ MANAGER_OF = {
 
 WRITE_REPORT = "Write the agency's report (IMR or chronology with analysis)"
 QA_REPORT = "Quality-assure the agency report for the Panel"
+AUTHOR_INDEPENDENT = {"author_independence_confirmed": "yes"}
+REPORT_ACCEPTED = {  # follows the template, accepted, no conduct concerns
+    "agency_report_headings_followed": "yes",
+    "agency_report_accepted": "yes",
+    "conduct_concerns_raised": "no",
+}
 MEETING_ON_DRAFT = "Hold the Panel meeting on the draft"
+NO_REQUESTS = {  # a Panel meeting that changes nothing and asks agencies for nothing
+    "tor_change_proposed": "no",
+    "further_information_needed": "no",
+}
+SET_UP_REGISTER = "Set up the register of progress against the recommendations"
+SEND_TO_NATIONAL_PANEL = "Send the report to the National Panel"
+ANNUAL_REPORT = "Describe the review's impact for the Board's annual report"
+FAMILY_LETTER = "Agree the letter to the family"
+AGREE_REVIEWER = "Agree the reviewer's appointment for the Panel"
+SIGN_FAMILY_LETTER = "Sign the letter to the family with the Panel Chair"
+AGREE_METHODOLOGY_AS = {
+    "chair": "Agree the review methodology as Independent Chair",
+    "bqam": "Agree the review methodology as Business and Quality Assurance Manager",
+}
 
 
 def notification(s: Scenario, ofsted: str = "yes", **start: object) -> None:
@@ -153,7 +179,8 @@ def chair_decides(
 ) -> None:
     """§3.4, Appendix 5: the Chair decides on `day`, then the peer review confirms the decision."""
     s.move_to(london(day))
-    fields = {"alternative_learning_proposed": "no", **more}
+    met = {"yes": "yes", "inconclusive": "inconclusive"}.get(decision, "no")
+    fields = {"scr_criteria_met": met, **more}
     s.complete(
         "Decide whether the SCR criteria are met",
         as_="chair",
@@ -167,13 +194,23 @@ def chair_decides(
     )
 
 
-def panel_setup(s: Scenario) -> None:
-    """§4 to §4.4, §7.1: Panel of four agencies; its Chair approved; reviewer; ToR; family letter."""
+def panel_setup(
+    s: Scenario,
+    chair: str = "panelchair",
+    team: dict[str, str] = PANEL_TEAM,
+    reviewer_team: dict[str, str] = REVIEWER_TEAM,
+) -> None:
+    """§4 to §4.4, §7.1: Panel of four agencies; its Chair approved; reviewer; ToR; family letter.
+
+    The set-up appoints the case team: `team` (chair and members), `reviewer_team`; `chair` is the
+    user name of the Panel Chair it appoints, who then does the Chair's tasks.
+    """
     s.move_to(london(date(2026, 3, 27)))
     s.complete(
         "Establish the SCR Panel and nominate its chair",
         as_="bqam",
         panel_agencies=PANEL_AGENCIES,
+        **team,
     )
     s.complete(
         "Approve the appointment of the SCR Panel Chair",
@@ -181,27 +218,48 @@ def panel_setup(s: Scenario) -> None:
         panel_chair_approved="yes",
     )
     s.move_to(london(date(2026, 3, 30)))
-    s.complete("Appoint the independent reviewer and overview author", as_="bqam")
+    s.complete(
+        "Appoint the independent reviewer and overview author",
+        as_="bqam",
+        **reviewer_team,
+    )
+    s.complete(AGREE_REVIEWER, as_=chair, reviewer_agreed_by_panel="yes")
     s.complete(
         "Decide the review methodology",
-        as_="panelchair",
+        as_=chair,
         methodology="traditional_imr",
         imrs_requested="yes",
     )
-    s.complete("Agree the terms of reference", as_="panelchair", **TERMS_OF_REFERENCE)
+    methodology_agreed(s)
+    s.complete("Agree the terms of reference", as_=chair, **TERMS_OF_REFERENCE)
     s.move_to(london(date(2026, 4, 1)))
-    s.complete("Agree the letter to the family", as_="panelchair")
+    s.complete(FAMILY_LETTER, as_=chair)
+    s.complete(SIGN_FAMILY_LETTER, as_="chair")
 
 
-def agency_reports(s: Scenario) -> None:
-    """Appendix 2: authors briefed; each agency's report written, signed off, accepted; chronology."""
+def methodology_agreed(s: Scenario) -> None:
+    """§4.3: the Independent Chair and the BQAM each agree the Panel Chair's methodology."""
+    s.complete(
+        AGREE_METHODOLOGY_AS["chair"],
+        as_="chair",
+        methodology_agreed_by_independent_chair="yes",
+    )
+    s.complete(
+        AGREE_METHODOLOGY_AS["bqam"], as_="bqam", methodology_agreed_by_bqam="yes"
+    )
+
+
+def agency_reports(s: Scenario, chair: str = "panelchair") -> None:
+    """Appendix 2: authors briefed; each agency's report written, signed off, accepted; chronology.
+
+    `chair`: the user name of the case's Panel Chair, who quality-assures the reports."""
     s.complete(
         "Brief the authors and the managers who sign off the reports", as_="bqam"
     )
     agencies = s.data["agencies"]
     for agency in agencies:
         s.move_to(london(date(2026, 4, 20)))
-        s.complete(WRITE_REPORT, as_=AUTHOR_OF[agency])
+        s.complete(WRITE_REPORT, as_=AUTHOR_OF[agency], **AUTHOR_INDEPENDENT)
         s.complete(
             "Sign off the agency report",
             as_=MANAGER_OF[agency],
@@ -209,9 +267,7 @@ def agency_reports(s: Scenario) -> None:
         )
     s.move_to(london(date(2026, 4, 23)))
     for agency in agencies:
-        s.complete(
-            QA_REPORT, as_="panelchair", of_agency=agency, agency_report_accepted="yes"
-        )
+        s.complete(QA_REPORT, as_=chair, of_agency=agency, **REPORT_ACCEPTED)
     s.move_to(london(date(2026, 4, 24)))
     s.complete(
         "Combine the agency chronologies into one multi-agency chronology",
@@ -222,7 +278,7 @@ def agency_reports(s: Scenario) -> None:
 def review(s: Scenario) -> None:
     """§5 to §7.1: first Panel meeting, family, learning event, a draft agreed at the next meeting."""
     s.move_to(london(date(2026, 4, 28)))
-    s.complete("Hold the first SCR Panel meeting", as_="panelchair")
+    s.complete("Hold the first SCR Panel meeting", as_="panelchair", **NO_REQUESTS)
     s.move_to(london(date(2026, 5, 5)))
     s.complete(
         "Involve the family in the review", as_="panelchair", family_contributes="yes"
@@ -234,7 +290,9 @@ def review(s: Scenario) -> None:
     )
     circulate_draft(s, date(2026, 6, 1))
     s.move_to(london(date(2026, 6, 9)))  # five working days later: 2, 3, 4, 5, 8 June
-    s.complete(MEETING_ON_DRAFT, as_="panelchair", final_draft_agreed="yes")
+    s.complete(
+        MEETING_ON_DRAFT, as_="panelchair", final_draft_agreed="yes", **NO_REQUESTS
+    )
     s.move_to(london(date(2026, 6, 10)))
     s.complete(
         "Finalise the overview report and action plan for the Board",
@@ -272,6 +330,7 @@ def publication(s: Scenario) -> None:
         "Decide whether to publish the overview report",
         as_="chair",
         publish_decision="publish",
+        publication_held_for_proceedings="no",
     )
     prepare_and_publish(s)
 
@@ -284,6 +343,7 @@ def prepare_and_publish(s: Scenario) -> None:
         as_="bqam",
         executive_summary_positions_only="no",
     )
+    s.complete(SEND_TO_NATIONAL_PANEL, as_="chair")  # sent by secure e-mail today
     s.move_to(london(date(2026, 7, 7)))
     s.complete(
         "Agree the media strategy for publication",
@@ -320,6 +380,35 @@ def learning_register(
             action_agency=agency,
             action_due_on=due,
         )
+
+
+def learning(s: Scenario) -> None:
+    """§9: one police action, reported complete, signed off; learning disseminated; plan signed off."""
+    learning_register(s, {1: "police"})
+    s.move_to(london(date(2026, 9, 1)))
+    s.complete("Disseminate the learning", as_="committee", procedures_updated="Yes")
+    s.move_to(london(date(2026, 11, 20)))
+    s.complete(
+        "Report progress on the action with evidence",
+        as_="police_manager",
+        action_complete="yes",
+    )
+    s.complete(
+        "Review the progress and evidence", as_="committee", action_signed_off="yes"
+    )
+    s.move_to(london(date(2026, 12, 1)))
+    s.complete("Sign off the completed action plan", as_="committee")
+    s.complete(ANNUAL_REPORT, as_="committee", annual_report_year="2026-27")
+
+
+def a_year_on_the_website(s: Scenario) -> None:
+    """Twelve months after publication on 14 July 2026 the BQAM decides it comes down."""
+    s.move_to(london(date(2027, 7, 15)))
+    s.complete(
+        "Decide whether the report stays on the website",
+        as_="bqam",
+        publication_after_12_months="on_request",
+    )
 
 
 def through(s: Scenario, last: str) -> None:

@@ -42,6 +42,7 @@ from engine.dto import CaseView
 from engine.dto import FieldSpec
 from engine.dto import NotificationInfo
 from engine.dto import TaskSummary
+from engine.dto import Upload
 from engine.dto import UserInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -172,13 +173,22 @@ class Scenario:
         as_: str,
         of_agency: str | None = None,
         any_one: bool = False,
+        files: dict[str, tuple[str, bytes]] | None = None,
         **fields: Any,
     ) -> CaseSummary:
-        """Do the task `name` as user `as_` with these form values (see the module doc)."""
+        """Do the task `name` as user `as_` with these form values (see the module doc).
+
+        `files` uploads a file into a file field: field id → (file name, content).
+        """
         task = self.task(name, as_, of_agency, any_one)
         form = self.engine.tasks.open(self.users[as_], task.id)
+        chosen = {
+            field: Upload(filename, content)
+            for field, (filename, content) in (files or {}).items()
+        }
+        fields = {**{field: "" for field in chosen}, **fields}
         values = self._filled(form.fields, fields, f"“{name}”", shown=form.values)
-        summary = self.engine.tasks.complete(self.users[as_], task.id, values)
+        summary = self.engine.tasks.complete(self.users[as_], task.id, values, chosen)
         self._snapshot()
         return summary
 

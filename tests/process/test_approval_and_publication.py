@@ -23,6 +23,8 @@ ADVICE = "Record the National Panel's advice and decide what to publish"
 PREPARE = "Prepare the report for publication"
 SHARING = "Agree how the report is shared with the family and staff"
 PUBLISH = "Publish the report on the Board website"
+READY = "Agree the revised report is ready for the Board"
+AMENDED = "Confirm the report is amended as the Board agreed"
 
 
 def _up_to_approval(s: Scenario) -> None:
@@ -47,6 +49,8 @@ def test_a_report_that_fails_legal_review_is_revised_before_the_board_sees_it(
     form = s.engine.tasks.open(s.users["reviewer"], s.task(REVISE, "reviewer").id)
     assert form.values["legal_advice"] == "Section 4 names a teacher; anonymise it."
     s.complete(REVISE, as_="reviewer")
+    s.complete(READY, as_="panelchair", revised_report_ready="yes")
+    assert s.new_notifications() == {}  # no delay at the Board to report
     s.assert_offered(LEGAL, to=["legal"])
     journey.approval(s)
     s.assert_offered(PUBLISH_DECISION, to=["chair"])
@@ -85,6 +89,11 @@ def test_the_board_sends_the_report_back_to_a_reinstated_panel_as_often_as_it_ne
         assert form.values["board_further_work"] == further_work
         s.complete(REINSTATE, as_="panelchair")
         s.complete(REVISE, as_="reviewer")
+        s.assert_offered(READY, to=["panelchair"], not_to=["legal", "chair"])
+        s.complete(READY, as_="panelchair", revised_report_ready="yes")
+        assert s.new_notifications() == {  # told at each stage of the delay
+            "national_panel_report_ready_again": ["contact:national_panel"]
+        }
         s.complete(LEGAL, as_="legal", legal_report_compliant="yes")
         assert s.new_notifications() == {"board_overview_report": ["board", "chair"]}
         s.assert_offered(BOARD, to=["chair"])
@@ -93,6 +102,78 @@ def test_the_board_sends_the_report_back_to_a_reinstated_panel_as_often_as_it_ne
     s.assert_offered(PUBLISH_DECISION, to=["chair"])
     steps = [step.name for step in s.view().completed_steps]
     assert (steps.count(REINSTATE), steps.count(BOARD)) == (2, 3)
+    s.assert_records_intact()
+
+
+def test_a_report_approved_subject_to_amendments_is_approved_once_they_are_made(
+    scenario: Scenario,
+):
+    s = scenario
+    _up_to_approval(s)
+    s.move_to(london(date(2026, 6, 15)))
+    s.complete(LEGAL, as_="legal", legal_report_compliant="yes")
+    s.move_to(london(date(2026, 7, 1)))
+    s.complete(
+        BOARD,
+        as_="chair",
+        board_decision="approved_with_amendments",
+        board_amendments="Name the GP practice by role only.",
+        **journey.AIDE_MEMOIR,
+    )
+    task = s.assert_offered(AMENDED, to=["chair"])
+    shown = s.engine.tasks.open(s.users["chair"], task.id).values
+    assert shown["board_amendments"] == "Name the GP practice by role only."
+    assert s.open_tasks() == [AMENDED]  # neither publication nor learning yet
+    s.move_to(london(date(2026, 7, 3)))
+    s.complete(AMENDED, as_="chair")
+    assert s.data["amendments_confirmed_on"] == "2026-07-03"
+    s.assert_offered(PUBLISH_DECISION, to=["chair"])
+    assert journey.SET_UP_REGISTER in s.open_tasks()  # approved: learning starts
+    s.assert_records_intact()
+
+
+def test_the_reinstated_panel_sends_a_revision_back_until_it_is_ready_for_the_board(
+    scenario: Scenario,
+):
+    s = scenario
+    _up_to_approval(s)
+    s.move_to(london(date(2026, 6, 15)))
+    s.complete(LEGAL, as_="legal", legal_report_compliant="yes")
+    s.move_to(london(date(2026, 7, 1)))
+    s.complete(
+        BOARD,
+        as_="chair",
+        board_decision="further_work",
+        board_further_work="Add the family's response.",
+        **journey.AIDE_MEMOIR,
+    )
+    s.complete(REINSTATE, as_="panelchair")
+    s.complete(REVISE, as_="reviewer", revision_notes="Family response added.")
+    s.new_notifications()
+    s.complete(
+        READY,
+        as_="panelchair",
+        revised_report_ready="no",
+        revised_report_panel_view="The family's words are paraphrased; quote them.",
+    )
+    assert s.new_notifications() == {}  # the National Panel hears when it is ready
+    s.assert_offered(REVISE, to=["reviewer"])
+    assert LEGAL not in s.open_tasks()
+    s.complete(REVISE, as_="reviewer", revision_notes="The family's words quoted.")
+    s.complete(
+        READY,
+        as_="panelchair",
+        revised_report_ready="yes",
+        board_presentation_on="2026-09-02",
+    )
+    [ready] = [
+        n
+        for n in s.notifications()
+        if n.template == "national_panel_report_ready_again"
+    ]
+    assert "Board meeting the report goes to: 2 September 2026" in ready.body
+    assert "The family's words quoted." in ready.body
+    s.assert_offered(LEGAL, to=["legal"])
     s.assert_records_intact()
 
 
@@ -109,6 +190,7 @@ def test_not_publishing_asks_the_national_panel_and_publishes_a_redacted_or_less
         PUBLISH_DECISION,
         as_="chair",
         publish_decision="do_not_publish",
+        publication_held_for_proceedings="no",
         non_publication_reasons="Publication would harm the surviving sibling.",
     )
     assert s.new_notifications() == {
@@ -133,10 +215,18 @@ def test_the_report_is_published_a_week_after_the_national_panel_has_it_and_shar
     assert s.new_notifications() == {"board_overview_report": ["board", "chair"]}
     s.move_to(london(date(2026, 7, 2)))
     s.assert_offered(PUBLISH_DECISION, to=["chair"])
-    s.complete(PUBLISH_DECISION, as_="chair", publish_decision="publish")
+    s.complete(
+        PUBLISH_DECISION,
+        as_="chair",
+        publish_decision="publish",
+        publication_held_for_proceedings="no",
+    )
     s.move_to(london(date(2026, 7, 6)))
     s.assert_offered(PREPARE, to=["bqam"])
     s.complete(PREPARE, as_="bqam", executive_summary_positions_only="no")
+    assert s.new_notifications() == {}  # nothing goes before the Chair sends the report
+    s.assert_offered(journey.SEND_TO_NATIONAL_PANEL, to=["chair"], not_to=["bqam"])
+    s.complete(journey.SEND_TO_NATIONAL_PANEL, as_="chair")
     assert s.new_notifications() == {
         "national_panel_report_before_publication": ["contact:national_panel"]
     }
@@ -153,7 +243,7 @@ def test_the_report_is_published_a_week_after_the_national_panel_has_it_and_shar
         "staff_report_sharing": journey.PANEL_MEMBERS,
     }
     s.move_to(end_of(date(2026, 7, 13)))  # a week after the report went to the Panel
-    assert s.open_tasks() == []
+    assert s.open_tasks() == [journey.SET_UP_REGISTER]  # learning began at approval
     s.move_to(london(date(2026, 7, 14)))
     s.assert_offered(PUBLISH, to=["bqam"])
     s.complete(PUBLISH, as_="bqam")
@@ -162,21 +252,41 @@ def test_the_report_is_published_a_week_after_the_national_panel_has_it_and_shar
     s.assert_records_intact()
 
 
-def test_publishing_waits_a_week_after_the_report_reaches_the_national_panel(
+def test_publishing_waits_a_week_from_the_day_the_chair_sent_the_report_to_the_national_panel(
     scenario: Scenario,
 ):
     s = scenario
     _up_to_approval(s)
     journey.approval(s)
     s.move_to(london(date(2026, 7, 2)))
-    s.complete(PUBLISH_DECISION, as_="chair", publish_decision="publish")
-    s.move_to(london(date(2026, 7, 8), 16))  # Wednesday
+    s.complete(
+        PUBLISH_DECISION,
+        as_="chair",
+        publish_decision="publish",
+        publication_held_for_proceedings="no",
+    )
+    s.move_to(london(date(2026, 7, 6), 16))  # Monday
     s.complete(
         "Prepare the report for publication",
         as_="bqam",
         executive_summary_positions_only="yes",
+        files={"publication_document": ("report.txt", b"The review of Child A.")},
     )
-    assert "national_panel_report_before_publication" in s.new_notifications()
+    s.move_to(london(date(2026, 7, 8), 16))  # Wednesday
+    s.complete(
+        journey.SEND_TO_NATIONAL_PANEL,
+        as_="chair",
+        national_panel_report_sent_on="2026-07-08",
+    )
+    [covering] = [
+        n
+        for n in s.notifications()
+        if n.template == "national_panel_report_before_publication"
+    ]
+    assert "by secure e-mail on 8 July 2026" in covering.body
+    assert f"document {s.data['publication_document']}" in covering.body
+    assert "the full overview report" in covering.body  # a word, not full_report
+    s.new_notifications()
     s.complete(
         "Agree the media strategy for publication",
         as_="chair",
@@ -192,7 +302,7 @@ def test_publishing_waits_a_week_after_the_report_reaches_the_national_panel(
         "staff_report_sharing": journey.PANEL_MEMBERS,
     }
     s.move_to(end_of(date(2026, 7, 15)))  # the following Wednesday, last second
-    assert s.open_tasks() == []
+    assert s.open_tasks() == [journey.SET_UP_REGISTER]  # learning began at approval
     s.move_to(london(date(2026, 7, 16), 0, 0, 1))
     s.assert_offered("Publish the report on the Board website", to=["bqam"])
     assert s.data["publication_form"] == "full_report"

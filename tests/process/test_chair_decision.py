@@ -15,6 +15,7 @@ from tests.process.scenario import london
 pytestmark = branch_test
 
 DECIDE = "Decide whether the SCR criteria are met"
+CLOSE_ALTERNATIVE = "Record the alternative review's findings and close it"
 PEER_REVIEW = "Record the peer review with another LSCB Chair"
 EXPLAIN = "Prepare the explanation for the National Panel"
 LESSONS = "Send the single-agency lessons to the agencies concerned"
@@ -66,6 +67,40 @@ def test_a_late_decision_escalates_after_five_working_days_and_again_at_one_mont
     s.assert_records_intact()
 
 
+def test_the_month_to_tell_the_national_panel_runs_over_the_peer_review_and_escalates_once(
+    scenario: Scenario,
+):
+    s = scenario
+    _up_to_the_chair(s)
+    s.move_to(london(date(2026, 4, 1)))  # after the five working days (escalated)
+    s.complete(DECIDE, as_="chair", scr_criteria_met="yes", scr_decision="yes")
+    assert len(s.escalations()) == 1
+    s.new_notifications()
+    # the decision is made, but the National Panel is not told until it stands
+    s.assert_escalates_after(end_of(date(2026, 4, 2)), still_open=PEER_REVIEW)
+    s.move_to(london(date(2026, 4, 6)))
+    s.complete(
+        PEER_REVIEW,
+        as_="chair",
+        peer_review_source="Chair of a neighbouring LSCB",
+        decision_confirmed="no",
+    )
+    s.complete(DECIDE, as_="chair", scr_criteria_met="yes", scr_decision="yes")
+    s.complete(PEER_REVIEW, as_="chair", decision_confirmed="yes")
+    # back to the decision after both deadlines passed: neither escalates again
+    assert s.escalations() == [
+        "Independent Chair's decision within five working days of the recommendation"
+        " (the Calderdale framework §3.4)",
+        "National Panel and Ofsted told of the decision within one month of the"
+        " notification (the Calderdale framework §3.2, Appendix 5)",
+    ]
+    assert s.new_notifications()["national_panel_scr_decision"] == [
+        "contact:national_panel"
+    ]
+    assert s.data["national_panel_advised_on"] == "2026-04-06"
+    s.assert_records_intact()
+
+
 def test_dissent_is_put_before_the_chair_and_the_peer_review_can_send_the_decision_back(
     scenario: Scenario,
 ):
@@ -86,9 +121,9 @@ def test_dissent_is_put_before_the_chair_and_the_peer_review_can_send_the_decisi
     s.complete(
         DECIDE,
         as_="chair",
-        scr_decision="no",
+        scr_criteria_met="yes",
+        scr_decision="alternative_review",
         dissent_consideration="Met the health member on 24 March.",
-        alternative_learning_proposed="yes",
         alternative_learning_methodology="silp",
     )
     s.assert_offered(PEER_REVIEW, to=["chair"])
@@ -103,8 +138,8 @@ def test_dissent_is_put_before_the_chair_and_the_peer_review_can_send_the_decisi
     s.complete(
         DECIDE,
         as_="chair",
+        scr_criteria_met="yes",
         scr_decision="yes",
-        alternative_learning_proposed="no",
         chair_decided_on="2026-03-26",
     )
     s.complete(PEER_REVIEW, as_="chair", decision_confirmed="yes")
@@ -139,39 +174,56 @@ def test_chair_inconclusive_sends_the_case_back_to_the_committee(scenario: Scena
     # five working days from Fri 27 March: 30, 31 March, 1, 2 April, then Easter, 7 April
     assert task.due_at == end_of(date(2026, 4, 7))
     s.move_to(london(date(2026, 3, 30)))
-    s.complete(
-        DECIDE, as_="chair", scr_decision="yes", alternative_learning_proposed="no"
-    )
+    s.complete(DECIDE, as_="chair", scr_criteria_met="yes", scr_decision="yes")
     s.complete(PEER_REVIEW, as_="chair", decision_confirmed="yes")
     assert "national_panel_scr_decision" in s.new_notifications()
     s.assert_records_intact()
 
 
-def test_chair_no_tells_the_national_panel_within_14_days_and_sets_off_review_lessons_and_cdop(
+def test_chair_no_tells_the_national_panel_and_ofsted_in_time_and_sets_off_review_lessons_and_cdop(
     scenario: Scenario,
 ):
     s = scenario
     _up_to_the_chair(s, "criteria_not_met")
     journey.chair_decides(
         s,
-        "no",
-        alternative_learning_proposed="yes",
+        "alternative_review",
         alternative_learning_methodology="learning_review",
         chair_rationale="Agencies worked well together; learning review instead.",
     )
     assert s.new_notifications() == {"chair_decision": ["bqam", "committee"]}
     explain = s.assert_offered(EXPLAIN, to=["bqam"])
-    assert explain.due_at == end_of(date(2026, 4, 8))  # 14 days after Wed 25 March
+    # 14 days after Wed 25 March is 8 April, but a month from the notification of
+    # 2 March comes first: the National Panel is told by Thursday 2 April
+    assert explain.due_at == end_of(date(2026, 4, 2))
     form = s.engine.tasks.open(s.users["bqam"], explain.id)
     assert form.values["chair_rationale"] == (
         "Agencies worked well together; learning review instead."
     )
-    s.assert_escalates_after(end_of(date(2026, 4, 8)), still_open=EXPLAIN)
-    s.complete(EXPLAIN, as_="bqam")
+    missed = s.assert_escalates_after(end_of(date(2026, 4, 2)), still_open=EXPLAIN)
+    assert "within 14 days of it and one month of the notification" in missed
+    s.move_to(london(date(2026, 4, 9)))
+    s.complete(
+        EXPLAIN,
+        as_="bqam",
+        files={"serious_incident_notification": ("sin.txt", b"Notification.")},
+    )
     assert s.new_notifications() == {
-        "national_panel_no_scr": ["contact:national_panel"]
+        "national_panel_no_scr": ["contact:national_panel"],
+        "ofsted_no_scr": ["contact:ofsted"],
     }
-    assert s.data["national_panel_advised_on"] == "2026-04-09"
+    advised = (s.data["national_panel_advised_on"], s.data["ofsted_advised_on"])
+    assert advised == ("2026-04-09", "2026-04-09")
+    [panel_mail] = [
+        n for n in s.notifications() if n.template == "national_panel_no_scr"
+    ]
+    document = s.data["serious_incident_notification"]
+    assert f"document {document}" in panel_mail.body
+    assert "attached" not in panel_mail.body  # the system cannot attach it
+    [ofsted_mail] = [n for n in s.notifications() if n.template == "ofsted_no_scr"]
+    assert "What the Board commissions instead: an alternative review" in (
+        ofsted_mail.body
+    )
     assert sorted(s.open_tasks()) == sorted(
         [
             "Commission the alternative review",
@@ -199,6 +251,10 @@ def test_chair_no_tells_the_national_panel_within_14_days_and_sets_off_review_le
         not_to=["health_manager", "police_author"],
     )
     s.complete(ADDRESS_LESSONS, as_="police_manager")
+    assert s.open_tasks() == [CLOSE_ALTERNATIVE]  # not closed until the review reports
+    s.move_to(london(date(2026, 9, 14)))
+    s.assert_offered(CLOSE_ALTERNATIVE, to=["bqam"])
+    s.complete(CLOSE_ALTERNATIVE, as_="bqam")
     case = s.view()
     assert case.summary.status == "completed"
     assert "Call_panel_setup" not in case.done_elements
@@ -214,3 +270,56 @@ def test_chair_no_for_a_child_who_survived_has_no_cdop_referral(scenario: Scenar
     s.complete(LESSONS, as_="committee", single_agency_lessons_agencies=[])
     assert s.view().summary.status == "completed"
     s.assert_records_intact()
+
+
+def test_a_discretionary_scr_records_that_the_criteria_are_not_met(scenario: Scenario):
+    """The Board may commission an SCR where the criteria are not met, and the record says so."""
+    s = scenario
+    _up_to_the_chair(s, "criteria_not_met")
+    journey.chair_decides(
+        s, "yes", scr_criteria_met="no", chair_rationale="Significant learning."
+    )
+    assert (s.data["scr_criteria_met"], s.data["scr_decision"]) == ("no", "yes")
+    s.assert_offered("Establish the SCR Panel and nominate its chair", to=["bqam"])
+
+
+def test_learning_from_good_practice_is_commissioned_followed_up_and_closed(
+    scenario: Scenario,
+):
+    s = scenario
+    _up_to_the_chair(s, "criteria_not_met", incident_type="serious_harm")
+    journey.chair_decides(
+        s,
+        "good_practice",
+        alternative_learning_methodology="scie_learning_together",
+    )
+    s.complete(EXPLAIN, as_="bqam")
+    s.complete(LESSONS, as_="committee", single_agency_lessons_agencies=[])
+    s.complete(
+        "Commission the alternative review",
+        as_="bqam",
+        alternative_review_scope="What went well in the joint working.",
+    )
+    assert s.view().summary.status == "active"
+    s.complete(
+        CLOSE_ALTERNATIVE,
+        as_="bqam",
+        alternative_review_findings="Early help and police shared information well.",
+    )
+    assert s.view().summary.status == "completed"
+    s.assert_records_intact()
+
+
+def test_the_decision_mail_shows_words_and_long_dates_not_codes(scenario: Scenario):
+    s = scenario
+    _up_to_the_chair(s, "criteria_not_met")
+    journey.chair_decides(s, "yes", scr_criteria_met="no")
+    [mail] = [
+        n
+        for n in s.notifications()
+        if n.template == "chair_decision" and n.address.startswith("bqam")
+    ]
+    assert "Criteria for a Serious Case Review met: No" in mail.body
+    assert "The Board commissions: a Serious Case Review" in mail.body
+    assert "Date of the decision: 25 March 2026" in mail.body
+    assert "2026-03-25" not in mail.body

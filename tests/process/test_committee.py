@@ -17,6 +17,9 @@ pytestmark = branch_test
 ASSESS = "Assess the case against the SCR criteria"
 RECOMMEND = "Make the Committee's recommendation"
 SEND = "Send the recommendation, evidence and minutes to the Independent Chair"
+REQUEST = "Request further information and reconvene the Committee"
+COLLECT = "Collect the further information for the reconvened Committee"
+REASSESS = "Assess the case again with the further information"
 DECIDE = "Decide whether the SCR criteria are met"
 
 
@@ -119,24 +122,58 @@ def test_with_too_little_information_the_committee_asks_board_members_and_reconv
         committee_outcome="insufficient_information",
         committee_dissent="no",
     )
-    s.assert_offered(
-        "Request further information and reconvene the Committee",
-        to=["secretariat"],
-        not_to=["committee"],
-    )
-    s.complete(
-        "Request further information and reconvene the Committee",
-        as_="secretariat",
-        committee_meeting_on="2026-03-27",
-    )
+    assert s.data["committee_minutes"]  # minuted whatever the outcome
+    s.assert_offered(REQUEST, to=["secretariat"], not_to=["committee"])
+    s.complete(REQUEST, as_="secretariat", committee_meeting_on="2026-03-27")
     assert s.new_notifications() == {"further_information_request": ["board"]}
-    reconvened = s.assert_offered(ASSESS, to=["committee"])
-    assert reconvened.due_at == end_of(date(2026, 3, 23))  # still the three-week target
-    s.move_to(london(date(2026, 3, 23), 12))
-    journey.committee_assesses(s, day=date(2026, 3, 23))
+    s.assert_offered(COLLECT, to=["secretariat"], not_to=["committee"])
+    assert REASSESS not in s.open_tasks()
+    s.move_to(london(date(2026, 3, 25)))
+    s.complete(
+        COLLECT,
+        as_="secretariat",
+        further_information_outstanding="Education has not replied.",
+    )
+    assert s.new_notifications() == {"further_information_circulated": ["committee"]}
+    [mail] = [
+        n for n in s.notifications() if n.template == "further_information_circulated"
+    ]
+    assert "meeting on 27 March 2026" in mail.body
+    assert "Education has not replied." in mail.body
+    s.assert_offered(REASSESS, to=["committee"])
+    s.move_to(london(date(2026, 3, 27), 12))  # after the three weeks of 23 March
+    assert s.escalations() == []  # the first assessment was in time
+    s.complete(
+        REASSESS,
+        as_="committee",
+        incident_type=s.data["incident_type"],
+        abuse_or_neglect="suspected",
+        concern_about_joint_working="yes",
+        died_in_custody="no",
+    )
     journey.committee_recommends(s, "criteria_met")
-    assert s.escalations() == []
+    assert s.escalations() == []  # the reconvened meeting is not a late one
     s.assert_offered(DECIDE, to=["chair"])
+    s.assert_records_intact()
+
+
+def test_a_late_committee_that_reconvenes_is_escalated_once(scenario: Scenario):
+    s = scenario
+    _up_to_the_committee(s)
+    s.move_to(london(date(2026, 3, 25)))  # the three weeks ended on 23 March
+    assert len(s.escalations()) == 1
+    journey.committee_assesses(s, day=date(2026, 3, 25))
+    s.complete(
+        RECOMMEND,
+        as_="committee",
+        committee_outcome="insufficient_information",
+        committee_dissent="no",
+    )
+    s.complete(REQUEST, as_="secretariat", committee_meeting_on="2026-03-30")
+    s.complete(COLLECT, as_="secretariat")
+    s.move_to(london(date(2026, 3, 30)))
+    s.assert_offered(REASSESS, to=["committee"])
+    assert len(s.escalations()) == 1  # reconvening does not escalate again
     s.assert_records_intact()
 
 

@@ -33,7 +33,7 @@ STANDARD_MESSAGES = {  # each message of the standard case, to whom, in the orde
     "national_panel_scr_decision": ["contact:national_panel"],
     "ofsted_scr_decision": ["contact:ofsted"],
     "dfe_scr_decision": ["contact:dfe"],
-    "national_panel_reviewers": ["contact:national_panel"],
+    "national_panel_reviewers": ["contact:national_panel", "contact:ofsted"],
     "board_members_scr_commissioned": ["board"],
     "coroner_scr_commissioned": ["contact:coroner"],
     "family_letter": ["contact:family"],
@@ -97,6 +97,7 @@ def test_a_review_runs_from_notification_to_the_last_signed_off_action(
     s.move_to(london(date(2026, 12, 1)))
     s.assert_offered("Sign off the completed action plan", to=["committee"])
     s.complete("Sign off the completed action plan", as_="committee")
+    s.complete(journey.ANNUAL_REPORT, as_="committee", annual_report_year="2026-27")
 
     assert s.open_tasks() == [] and s.view().summary.status == "active"
     s.move_to(end_of(date(2027, 7, 14)))  # twelve months on the website
@@ -144,3 +145,136 @@ def deliver_everything_over_smtp(s: Scenario, server: SmtpServer) -> None:
         subject for _to, subject in received if any(name in subject for name in names)
     ]
     assert {n.status for n in s.notifications()} == {"sent"}
+
+
+def test_a_review_held_for_a_criminal_trial_is_extended_sent_back_and_published_without_names(
+    scenario: Scenario,
+):
+    """Proceedings during the agency reports; extension before the target; further work; names."""
+    s = scenario
+    journey.notification(s, child_family_name="Lowe", child_given_name="Aiden")
+    journey.information_gathering(s)
+    journey.committee(s)
+    journey.chair_decides(s, "yes")
+    journey.panel_setup(s)
+    s.move_to(london(date(2026, 4, 10)))  # agency reports under way: a criminal trial
+    s.deliver("parallel_proceedings_started", as_="legal")
+    s.complete(
+        "Agree with the police and CPS what the review can do meanwhile",
+        as_="panelchair",
+        proceedings_type="criminal",
+        staff_interviews_deferred="The health visitor, until she has given evidence.",
+    )
+    journey.agency_reports(s)
+    s.move_to(london(date(2026, 9, 1)))  # before the six-month target of 25 September
+    s.deliver("review_extension_requested", as_="panelchair")
+    s.complete(
+        "Propose an extension of the review timescale",
+        as_="bqam",
+        review_extended_to="2026-12-18",
+        extension_agreed_by_bqam="yes",
+    )
+    s.complete(
+        "Agree the extension of the review timescale as Panel Chair",
+        as_="panelchair",
+        extension_agreed_by_panel_chair="yes",
+    )
+    s.complete(
+        "Agree the extension of the review timescale as Independent Chair",
+        as_="chair",
+        extension_agreed_by_independent_chair="yes",
+    )
+    assert s.data["review_due"].startswith("2026-12-18")
+    s.move_to(london(date(2026, 9, 28)))
+    assert s.escalations() == []  # the old target passed without an escalation
+    s.complete(
+        "Hold the first SCR Panel meeting", as_="panelchair", **journey.NO_REQUESTS
+    )
+    s.complete(
+        "Involve the family in the review", as_="panelchair", family_contributes="no"
+    )
+    s.complete(
+        "Run the practitioner learning events or structured conversations",
+        as_="reviewer",
+        learning_event_record_checked="yes",
+    )
+    journey.circulate_draft(s, date(2026, 10, 1))
+    s.move_to(london(date(2026, 10, 9)))
+    s.complete(
+        journey.MEETING_ON_DRAFT,
+        as_="panelchair",
+        final_draft_agreed="yes",
+        **journey.NO_REQUESTS,
+    )
+    s.complete(
+        "Finalise the overview report and action plan for the Board", as_="panelchair"
+    )
+    s.move_to(london(date(2026, 10, 12)))
+    legal = (
+        "Check the report complies with data protection and publication restrictions"
+    )
+    board = "Record the Board's decision on the overview report"
+    s.complete(legal, as_="legal", legal_report_compliant="yes")
+    s.move_to(london(date(2026, 10, 14)))
+    s.complete(
+        board,
+        as_="chair",
+        board_decision="further_work",
+        board_further_work="Add the family's response to the findings.",
+        **journey.AIDE_MEMOIR,
+    )
+    s.complete("Reinstate the SCR Panel and agree the further work", as_="panelchair")
+    s.complete("Revise the overview report", as_="reviewer")
+    s.complete(
+        "Agree the revised report is ready for the Board",
+        as_="panelchair",
+        revised_report_ready="yes",
+    )
+    s.complete(legal, as_="legal", legal_report_compliant="yes")
+    s.move_to(london(date(2026, 11, 4)))
+    s.complete(board, as_="chair", board_decision="approved", **journey.AIDE_MEMOIR)
+    s.move_to(london(date(2026, 11, 5)))
+    s.complete(
+        "Decide whether to publish the overview report",
+        as_="chair",
+        publish_decision="publish",
+        publication_held_for_proceedings="yes",
+    )
+    # publication waits for the trial; the action plan is monitored meanwhile
+    journey.learning_register(s, {1: "police"}, due="2027-01-29")
+    assert "Prepare the report for publication" not in s.open_tasks()
+    s.move_to(end_of(date(2026, 12, 18)))
+    assert s.escalations() == []  # the Board approved the report within the extension
+    s.move_to(london(date(2027, 1, 20)))
+    s.complete(PROGRESS, as_="police_manager", action_complete="yes")
+    s.complete(REVIEW_PROGRESS, as_="committee", action_signed_off="yes")
+    s.move_to(london(date(2027, 2, 1)))
+    s.deliver("parallel_proceedings_concluded", as_="legal")
+    s.complete(
+        "Resume the parts of the review that waited",
+        as_="panelchair",
+        proceedings_findings="The carer was convicted.",
+    )
+    named = f"The review of {s.data['child_given_name']} {s.data['child_family_name']}."
+    s.complete(
+        "Prepare the report for publication",
+        as_="bqam",
+        executive_summary_positions_only="yes",
+        files={"publication_document": ("report.txt", named.encode())},
+    )
+    resolve = "Remove the names found in the report"
+    s.assert_offered(resolve, to=["chair"])
+    assert "national_panel_report_before_publication" not in s.sent()
+    form = s.engine.tasks.open(s.users["chair"], s.task(resolve, "chair").id)
+    assert s.data["child_family_name"] in form.values["name_check_hits"]
+    s.complete(
+        resolve,
+        as_="chair",
+        files={"publication_document": ("report.txt", b"The review of Child A.")},
+    )
+    assert resolve not in s.open_tasks()
+    s.assert_offered(journey.SEND_TO_NATIONAL_PANEL, to=["chair"])
+    assert "national_panel_report_before_publication" not in s.sent()
+    s.complete(journey.SEND_TO_NATIONAL_PANEL, as_="chair")
+    assert "national_panel_report_before_publication" in s.sent()
+    s.assert_records_intact()

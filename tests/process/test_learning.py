@@ -24,7 +24,7 @@ def _up_to_learning(s: Scenario) -> None:
     s.new_notifications()  # what those phases sent is checked in their own tests
 
 
-def test_each_recommendation_gets_one_action_its_agency_reports_on_until_the_sub_group_signs_it_off(
+def test_each_recommendation_gets_one_action_signed_off_and_the_impact_goes_in_the_annual_report(
     scenario: Scenario,
 ):
     s = scenario
@@ -99,6 +99,15 @@ def test_each_recommendation_gets_one_action_its_agency_reports_on_until_the_sub
             REVIEW_PROGRESS, as_="committee", any_one=True, action_signed_off="yes"
         )
     s.assert_offered(SIGN_OFF_PLAN, to=["committee"])
-    s.complete(SIGN_OFF_PLAN, as_="committee")
+    s.complete(SIGN_OFF_PLAN, as_="committee", learning_impact="Fewer missed visits.")
+    task = s.assert_offered(journey.ANNUAL_REPORT, to=["committee"])
+    shown = s.engine.tasks.open(s.users["committee"], task.id).values
+    assert shown["learning_impact"] == "Fewer missed visits."
+    s.complete(
+        journey.ANNUAL_REPORT,
+        as_="committee",
+        annual_report_year="2026-27",
+        annual_report_contribution="Health visiting now escalates missed visits.",
+    )
     assert s.open_tasks() == []  # only the twelve months on the website are left
     s.assert_records_intact()

@@ -101,7 +101,7 @@ def test_an_escalation_names_the_deadline_that_was_missed(scenario: Scenario):
     scenario.move_to(london(date(2026, 3, 10)))
     assert scenario.escalations() == [
         "Notifications within five working days of the notification of the incident "
-        "(seed 002 §3.1)"
+        "(the Calderdale framework §3.1)"
     ]
 
 
@@ -170,6 +170,55 @@ def test_each_agency_named_at_notification_reports_to_its_own_people_and_late_re
     s.assert_escalates_after(end_of(date(2026, 3, 16)), still_open=INVOLVEMENT)
     s.complete(INVOLVEMENT, as_="csc_manager", agency_files_secured="yes")
     assert s.open_tasks() == ["Arrange the SCR Committee meeting"]
+    s.assert_records_intact()
+
+
+def test_the_incident_mails_show_words_not_stored_codes(scenario: Scenario):
+    s = scenario
+    journey.notification(s)
+    journey.information_gathering(s)
+    journey.committee(s)
+    bodies = {n.template: n.body for n in s.notifications()}
+    assert (
+        "Child's status: Child Protection registration"
+        in (bodies["ofsted_serious_incident"])
+    )
+    recommendation = bodies["committee_recommendation"]
+    assert "Conclusion: the criteria for an SCR are met" in recommendation
+    assert "criteria_met" not in recommendation
+    assert not [
+        template
+        for template, body in bodies.items()
+        if "seed 00" in body.lower() or "child_protection" in body
+    ]
+
+
+def test_one_missing_agency_report_does_not_hold_up_the_committee_papers(
+    scenario: Scenario,
+):
+    s = scenario
+    journey.notification(s)
+    s.move_to(london(date(2026, 3, 5)))
+    s.complete(
+        "Arrange the SCR Committee meeting",
+        as_="secretariat",
+        committee_meeting_on="2026-03-23",
+    )
+    s.complete(INVOLVEMENT, as_="police_author", agency_files_secured="yes")
+    s.move_to(london(date(2026, 3, 17)))  # community health has not reported
+    assert PAPERS not in s.open_tasks()
+    s.new_notifications()
+    s.deliver("committee_papers_without_missing_reports", as_="secretariat")
+    assert INVOLVEMENT not in s.open_tasks()  # the missing report is withdrawn
+    s.assert_offered(PAPERS, to=["secretariat"])
+    s.complete(
+        PAPERS,
+        as_="secretariat",
+        agencies_not_reported="Community health services: no reply by 17 March.",
+    )
+    assert s.new_notifications() == {"committee_papers": ["committee"]}
+    [papers] = [n for n in s.notifications() if n.template == "committee_papers"]
+    assert "no reply by 17 March" in papers.body
     s.assert_records_intact()
 
 

@@ -36,6 +36,8 @@ KEEPS_LINE_BREAKS = "app-pre-line"
 TAG = "govuk-tag"
 TAG_COLOUR = re.compile(r"^govuk-tag--(\w+)$")
 DEFAULT_TAG_COLOUR = "blue"
+# The phase banner's tag ("Beta") says what the service is, not the status of anything on the page.
+PHASE_TAG = "govuk-phase-banner__content__tag"
 # The red border of a field in error: govuk-form-group--error, govuk-input--error, ...
 ERROR_STYLE = re.compile(r"--error$")
 # An error message starts with "Error:" for screen readers (visually hidden).
@@ -47,6 +49,7 @@ NOT_PRINTED = {
     "govuk-footer",
     "govuk-back-link",
     "govuk-notification-banner",
+    "govuk-phase-banner",
     "govuk-button",
     "app-no-print",
 }
@@ -456,7 +459,10 @@ class Page:
         return [
             el
             for el in self._content.iter()
-            if isinstance(el.tag, str) and TAG in _classes(el) and not _hidden(el)
+            if isinstance(el.tag, str)
+            and TAG in _classes(el)
+            and PHASE_TAG not in _classes(el)
+            and not _hidden(el)
         ]
 
     def _buttons(self, within: HtmlElement) -> list[HtmlElement]:

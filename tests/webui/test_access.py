@@ -1,4 +1,5 @@
-"""Every route for every role: what each may see and do, refused with 403, and 404 for unknown ids.
+"""Every route for every role: what each may see and do, refused with 403, and 404 for unknown ids
+(and for the tasks of a case the person may not see, which answer exactly as unknown ones do).
 
 The engine decides; these tests pin what a person of each role meets in the browser. The world: a mini
 case started by the Business and QA Manager, its committee task claimed by the committee member, one
@@ -28,6 +29,17 @@ CASE_VIEWERS = BOARD_WIDE | {"scr_committee"}
 STARTERS = {"bqam", "secretariat"}
 DEPLOYMENT_READERS = {"process_owner", "admin", "auditor", "bqam"}
 USER_READERS = {"admin", "auditor"}
+AUDITORS = BOARD_WIDE  # rule see_audit: auditors and board-wide roles
+AUDIT_PAGES = [
+    "/audit/",
+    "/audit/timeliness",
+    "/audit/cases/{reference}",
+    "/audit/cases/{reference}/steps/1",
+    "/audit/cases/{reference}/timeliness",
+    "/audit/cases/{reference}/record.json",
+    "/audit/cases/{reference}/record.csv",
+    "/audit/cases/{reference}/print",
+]
 
 
 @dataclass(frozen=True)
@@ -93,7 +105,7 @@ def _changed_user() -> dict[str, Any]:
 
 GETS: list[tuple[str, dict[str, int]]] = [
     ("/tasks/", everyone(200)),
-    ("/tasks/{task}", only(CASE_VIEWERS, 200, 403)),
+    ("/tasks/{task}", only(CASE_VIEWERS, 200, 404)),
     ("/cases/", everyone(200)),
     ("/cases/new", everyone(200)),
     ("/cases/new/Process_mini", only(STARTERS, 200, 404)),
@@ -107,19 +119,32 @@ GETS: list[tuple[str, dict[str, int]]] = [
     ("/admin/users/new", only(USER_READERS, 200, 403)),
     ("/admin/users/{user}", only(USER_READERS, 200, 403)),
     ("/messages/", everyone(200)),
+    *[(page, only(AUDITORS, 200, 403)) for page in AUDIT_PAGES],
 ]
 # In this order: each may change what the next one meets.
 POSTS: list[tuple[str, Any, dict[str, int]]] = [
-    ("/tasks/{task}", dict, {**everyone(403), "scr_committee": 400}),
-    ("/tasks/{task}/claim", dict, only({"scr_committee"}, 302, 403)),
-    ("/tasks/{task}/release", dict, only({"scr_committee", "bqam", "admin"}, 302, 403)),
+    ("/tasks/{task}", dict, {**only(CASE_VIEWERS, 403, 404), "scr_committee": 400}),
+    (
+        "/tasks/{task}/claim",
+        dict,
+        {**only(CASE_VIEWERS, 403, 404), "scr_committee": 302},
+    ),
+    (
+        "/tasks/{task}/release",
+        dict,
+        {
+            **only(CASE_VIEWERS, 403, 404),
+            **{role: 302 for role in ("scr_committee", "bqam", "admin")},
+        },
+    ),
     ("/cases/new/Process_mini", lambda: dict(GOOD_START), only(STARTERS, 302, 403)),
     (
         "/cases/{reference}/documents",
         _upload,
         only(CASE_VIEWERS - {"auditor"}, 302, 403),
     ),
-    ("/deployments/", _deployment, only({"process_owner", "admin"}, 302, 403)),
+    # Uploading shows what deploying would change (the check page); deploying is a second step.
+    ("/deployments/", _deployment, only({"process_owner", "admin"}, 200, 403)),
     ("/admin/users/new", _new_user, only({"admin"}, 302, 403)),
     ("/admin/users/{user}", _changed_user, only({"admin"}, 302, 403)),
     ("/admin/users/{other_user}/deactivate", dict, only({"admin"}, 302, 403)),
@@ -215,3 +240,40 @@ def test_unknown_ids_are_not_found(auth: AuthActions, world: World, role: str) -
         met[f"{method} {template}"] = (status, 404 if role in not_found else 403)
     wrong = {route: got for route, got in met.items() if got[0] != got[1]}
     assert wrong == {}, "(got, expected)"
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(
+    auth: AuthActions, world: World
+) -> None:
+    met = {}
+    for template, _statuses in GETS:
+        response = auth.get(world.url(template))
+        met[template] = (response.status_code, response.headers.get("Location", ""))
+    wrong = {
+        route: got
+        for route, got in met.items()
+        if got[0] != 302 or not got[1].startswith("/sign-in?next=")
+    }
+    assert wrong == {}
+
+
+def test_a_completed_task_of_a_case_you_cannot_see_answers_as_an_unknown_one(
+    auth: AuthActions, engine: Engine, users: dict[str, UserInfo], world: World
+) -> None:
+    decision = {"decision": "scr", "attendees": "4", "minutes": "Agreed."}
+    engine.tasks.complete(users["committee"], world.task, decision)
+    auth.login_as_role("reviewer")  # takes no part in the case
+    for url in (f"/tasks/{world.task}", "/tasks/no-such-task"):
+        response = auth.get(url)
+        assert response.status_code == 404, url
+        page = read(response)
+        assert page.heading == "Page not found"
+        assert f"There is no task {url.rsplit('/', 1)[1]}." in page.text
+        assert "Carol Mitchell" not in page.text and "completed" not in page.text
+    for action in ("", "/claim", "/release"):
+        assert auth.post(f"/tasks/{world.task}{action}").status_code == 404
+    auth.logout()
+    auth.login_as_role("bqam")  # sees every case: told who completed it
+    response = auth.get(f"/tasks/{world.task}")
+    assert response.status_code == 409
+    assert "Carol Mitchell" in read(response).text

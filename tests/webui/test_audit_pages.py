@@ -25,10 +25,10 @@ from tests.webui.conftest import text
 from tests.webui.database import ROLE_USERS
 from tests.webui.html import Page
 from tests.webui.html import read
+from webui.filters import timestamp
 
 ROLES = sorted(ROLE_USERS)
 BOARD_WIDE = {"bqam", "independent_chair", "auditor", "admin"}
-CASE_VIEWERS = BOARD_WIDE | {"scr_committee"}
 COMMITTEE = "Decide whether the criteria are met"
 CHAIR = "Decide whether to hold an SCR"
 
@@ -127,8 +127,15 @@ def test_a_tampered_record_shows_where_the_chain_breaks_and_the_replay_parts(
     with engine.database.bind.begin() as connection:
         connection.execute(
             sql(
-                "UPDATE audit_event SET data = replace(data, 'Unanimous', 'Split') "
+                "UPDATE audit_event SET data = replace(data, 'Decide', 'Skip') "
                 "WHERE chain = 'case:1' AND seq = :s"
+            ),
+            {"s": seq},
+        )
+        connection.execute(  # the form answers live in the event's payload
+            sql(
+                "UPDATE audit_payload SET content = replace(content, 'Unanimous', 'Split') "
+                "WHERE event_id = (SELECT id FROM audit_event WHERE chain = 'case:1' AND seq = :s)"
             ),
             {"s": seq},
         )
@@ -232,16 +239,45 @@ def test_the_timeline_of_a_case_past_a_task_done_once_per_agency(
     assert "Paul Armitage, Agency report author, completed" in page.text
 
 
-def test_people_see_the_deadlines_of_their_own_cases_only(
+def test_people_who_took_part_but_are_not_board_wide_are_refused_the_audit_pages(
     auth: AuthActions, reviewed: str
 ) -> None:
     auth.login("police_author")  # reported on the reviewed case
-    assert reviewed in read(auth.get("/audit/timeliness")).table().column("Case")
+    for url in (
+        "/audit/",
+        "/audit/timeliness",
+        f"/audit/cases/{reviewed}",
+        f"/audit/cases/{reviewed}/record.json",
+        f"/audit/cases/{reviewed}/record.csv",
+    ):
+        response = auth.get(url)
+        assert response.status_code == 403, url
+        page = read(response)
+        assert page.heading == "You cannot do that"
+        assert "may read the audit pages and exports" in page.text
+        assert reviewed not in text(response)
+
+
+def test_auditors_see_who_read_a_case_and_when(
+    auth: AuthActions, clock: FixedClock, decided: str
+) -> None:
+    auth.login("committee")
+    assert auth.get(f"/cases/{decided}").status_code == 200
     auth.logout()
-    auth.login("education_author")  # never took part
-    response = auth.get("/audit/timeliness")
-    assert reviewed not in text(response)
-    assert read(response).table().caption == "Every deadline (0)"
+    auth.login("education_author")  # never took part: refused, and nothing is recorded
+    assert auth.get(f"/cases/{decided}").status_code == 403
+    auth.logout()
+    auth.login("auditor")
+    page = read(auth.get(f"/audit/cases/{decided}"))
+    readings = page.table("Who read the case, newest first")
+    assert readings.column("Who") == ["Carol Mitchell (committee)"]
+    assert readings.column("When") == [timestamp(clock.now())]
+    auth.get(f"/cases/{decided}")  # the auditor's own reading is recorded too
+    again = read(auth.get(f"/audit/cases/{decided}"))
+    assert again.table("Who read the case, newest first").column("Who") == [
+        "Aidan Ross (auditor)",
+        "Carol Mitchell (committee)",
+    ]
 
 
 def test_the_record_downloads_as_json_with_every_event_and_hash(
@@ -310,13 +346,19 @@ def test_the_printable_record_holds_the_decisions_deadlines_and_every_event(
     assert printed.with_javascript().buttons() == []
     history = engine.cases.history(users["auditor"], decided)
     events = printed.table(f"Every event recorded for case {decided}")
-    assert events.column("Hash") == [e.hash[:16] for e in history]
+    shown = [e for e in history if e.type not in ("task_offered", "task_cancelled")]
+    assert events.column("Hash") == [e.hash[:16] for e in shown]
 
 
-def test_the_case_page_links_to_its_audit_record(
+def test_the_case_page_links_to_its_audit_record_for_auditors_only(
     auth: AuthActions, case: CaseSummary
 ) -> None:
     auth.login("committee")
+    page = read(auth.get(f"/cases/{case.reference}"))
+    assert "Audit record" not in page.headings()
+    assert not [link for link in page.links() if link.href.startswith("/audit/")]
+    auth.logout()
+    auth.login("auditor")
     links = [link.href for link in read(auth.get(f"/cases/{case.reference}")).links()]
     for path in (
         "",
@@ -329,36 +371,51 @@ def test_the_case_page_links_to_its_audit_record(
         assert f"/audit/cases/{case.reference}{path}" in links
 
 
+AUDIT_PAGES = (
+    "",
+    "/steps/1",
+    "/timeliness",
+    "/record.json",
+    "/record.csv",
+    "/print",
+)
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_the_audit_pages_answer_each_role_as_the_engine_allows(
     auth: AuthActions, case: CaseSummary, role: str
 ) -> None:
-    """A case is open to board-wide roles and those who take part; the menu shows Audit to the first."""
+    """Auditors and board-wide roles only (rule see_audit, enforced by the engine); the menu agrees."""
     auth.login_as_role(role)
     ref = case.reference
-    status = 200 if role in CASE_VIEWERS else 403
+    allowed = role in BOARD_WIDE
+    status = 200 if allowed else 403
+    unknown = 404 if allowed else 403  # refused before anything is looked up
     expected = {
-        "/audit/": 200,
-        "/audit/timeliness": 200,
-        f"/audit/cases/{ref}": status,
-        f"/audit/cases/{ref}/steps/1": status,
-        f"/audit/cases/{ref}/timeliness": status,
-        f"/audit/cases/{ref}/record.json": status,
-        f"/audit/cases/{ref}/record.csv": status,
-        f"/audit/cases/{ref}/print": status,
-        "/audit/cases/SCR-1999-0001": 404,
-        "/audit/cases/SCR-1999-0001/steps/1": 404,
-        "/audit/cases/SCR-1999-0001/timeliness": 404,
-        "/audit/cases/SCR-1999-0001/record.json": 404,
-        "/audit/cases/SCR-1999-0001/record.csv": 404,
-        "/audit/cases/SCR-1999-0001/print": 404,
+        "/audit/": status,
+        "/audit/timeliness": status,
+        **{f"/audit/cases/{ref}{path}": status for path in AUDIT_PAGES},
+        **{f"/audit/cases/SCR-1999-0001{path}": unknown for path in AUDIT_PAGES},
         f"/audit/cases/{ref}/steps/0": 404,  # events are numbered from 1
-        f"/audit/cases/{ref}/steps/99": 404 if status == 200 else 403,
+        f"/audit/cases/{ref}/steps/99": unknown,
     }
     met = {url: auth.get(url).status_code for url in expected}
     assert met == expected
     menu = read(auth.get("/tasks/")).region("Menu").links()
-    assert (("Audit", "/audit/") in menu) == (role in BOARD_WIDE)
+    assert (("Audit", "/audit/") in menu) == allowed
+
+
+def test_the_audit_pages_send_anonymous_visitors_to_sign_in(
+    auth: AuthActions, case: CaseSummary
+) -> None:
+    for path in ("/audit/", "/audit/timeliness"):
+        response = auth.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/sign-in?next=")
+    for path in AUDIT_PAGES:
+        response = auth.get(f"/audit/cases/{case.reference}{path}")
+        assert response.status_code == 302, path
+        assert response.headers["Location"].startswith("/sign-in?next=")
 
 
 def test_the_audit_pages_change_nothing_and_take_no_posts(

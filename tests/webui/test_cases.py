@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import TestResponse
@@ -15,6 +16,9 @@ from tests.engine.helpers import GOOD_START
 from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
 from tests.webui.html import read
+
+LOOPS = Path(__file__).parents[1] / "engine" / "diagrams" / "loops"
+WAITING = Path(__file__).parent / "diagrams" / "waiting.bpmn"
 
 
 def test_start_page_lists_what_i_may_start(auth: AuthActions) -> None:
@@ -134,7 +138,35 @@ def test_completed_steps_say_who_and_when(
         "2 March 2026 at 9:00am",
     ] in steps
     assert "Completed" in page.tags() and page.tag_colour("Completed") == "green"
-    assert "There is nothing open in this case." in page.text
+    assert "Nothing is open: the case is completed." in page.text
+    assert ("Outcome", "Completed on 2 March 2026") in page.definitions()
+    assert "Phase" not in dict(page.definitions())
+
+
+def test_a_long_case_shows_its_latest_steps_and_links_to_all_of_them(
+    auth: AuthActions, engine: Engine, users, clock
+) -> None:
+    loop = LOOPS / "loop.bpmn"
+    engine.deployments.deploy(users["owner"], {loop.name: loop.read_bytes()})
+    bqam = users["bqam"]
+    case = engine.cases.start(bqam, "Process_loop", {"plan": "monthly reports"})
+    for _ in range(25):
+        clock.advance(days=1)
+        [task] = engine.tasks.inbox(bqam)
+        engine.tasks.complete(bqam, task.id, {"more": "true"})
+    auth.login("bqam")
+    page = read(auth.get(f"/cases/{case.reference}"))
+    steps = page.table(f"Completed steps of case {case.reference}")
+    assert len(steps) == 20
+    assert steps.column("When")[0] == "8 March 2026 at 9:00am"  # the 6th of 25
+    assert steps.column("When")[-1] == "27 March 2026 at 9:00am"  # the 25th
+    assert "The latest 20 of 25 steps, oldest first." in page.text
+    assert (
+        page.link("See every step in the history of this case")
+        == f"/cases/{case.reference}/history"
+    )
+    task_page = read(auth.get(f"/tasks/{engine.tasks.inbox(bqam)[0].id}"))
+    assert task_page.link("see them all") == f"/cases/{case.reference}/history"
 
 
 def test_history_lists_every_event(auth: AuthActions, case: CaseSummary) -> None:
@@ -246,3 +278,119 @@ def test_messages_are_the_copies_sent_to_me(
     auth.logout()
     auth.login("reviewer")
     assert "You have no messages." in read(auth.get("/messages/")).text
+
+
+def test_case_page_says_what_the_case_waits_for_and_until_when(
+    auth: AuthActions, engine: Engine, users, clock
+) -> None:
+    engine.deployments.deploy(users["owner"], {WAITING.name: WAITING.read_bytes()})
+    bqam = users["bqam"]
+    case = engine.cases.start(bqam, "Process_waiting", {"plan": "draft"})
+    auth.login("bqam")
+    page = read(auth.get(f"/cases/{case.reference}"))
+    about = dict(page.definitions())
+    assert about["Now"] == "1 open task"
+    assert about["Next deadline"] == "Circulate the draft, due 5 March 2026"
+
+    [task] = engine.tasks.inbox(bqam)
+    engine.tasks.complete(bqam, task.id, {"notes": "sent"})
+    page = read(auth.get(f"/cases/{case.reference}"))
+    waiting = (
+        "Waiting until 9 March 2026 for the next Panel meeting, "
+        "5 working days after the draft"
+    )
+    assert page.section("Open tasks and deadlines") == [waiting + "."]
+    about = dict(page.definitions())
+    assert about["Now"] == waiting
+    assert about["Next deadline"] == "No open task has a due date"
+    assert "There is nothing open in this case." not in page.text
+
+    clock.advance(days=8)
+    engine.timers.fire_due()
+    [task] = engine.tasks.inbox(bqam)
+    engine.tasks.complete(bqam, task.id, {"minutes": "held"})
+    page = read(auth.get(f"/cases/{case.reference}"))
+    about = dict(page.definitions())
+    assert about["Outcome"] == "Completed on 10 March 2026"
+    assert "Phase" not in about and "Now" not in about
+    assert "Waiting until" not in page.text
+
+
+def test_next_deadline_is_the_soonest_due_date_of_the_open_tasks(
+    auth: AuthActions, case: CaseSummary
+) -> None:
+    auth.login("chair")
+    page = read(auth.get(f"/cases/{case.reference}"))
+    about = dict(page.definitions())
+    assert about["Next deadline"] == (
+        "Decide whether the criteria are met, due 9 March 2026"
+    )
+    assert about["Now"] == "1 open task"
+    assert about.get("Phase") not in ("None", "Mini review")  # the caption says it
+
+
+def test_next_deadline_says_when_it_is_overdue(
+    auth: AuthActions, case: CaseSummary, clock
+) -> None:
+    clock.advance(days=10)
+    auth.login("bqam")
+    page = read(auth.get(f"/cases/{case.reference}"))
+    about = dict(page.definitions())
+    assert about["Next deadline"] == (
+        "Decide whether the criteria are met, due 9 March 2026 Overdue"
+    )
+
+
+def test_documents_say_what_they_are_and_which_task_they_came_with(
+    auth: AuthActions, engine: Engine, users, forms_task: str
+) -> None:
+    auth.login("bqam")
+    response = auth.post(
+        f"/tasks/{forms_task}",
+        data={
+            "contact_name": "Dr Jones",
+            "agreed": "true",
+            "met_on-day": "3",
+            "met_on-month": "3",
+            "met_on-year": "2026",
+            "outcome": "go",
+            "minutes": (io.BytesIO(b"%PDF-1.4 minutes"), "minutes.pdf"),
+        },
+    )
+    assert response.status_code == 302
+    reference = engine.cases.index(users["bqam"])[0].reference
+    engine.documents.upload(users["bqam"], reference, "letter.pdf", b"%PDF", None)
+    page = read(auth.get(f"/cases/{reference}"))
+    documents = page.table(f"Documents of case {reference}").records()
+    assert [(d["Document"], d["File"], d["From"]) for d in documents] == [
+        ("Minutes of the meeting", "minutes.pdf", "Fill in every kind of field"),
+        ("Added to the case", "letter.pdf", "The case page"),
+    ]
+    assert [d["Added by"] for d in documents] == ["Beatrice Quinn"] * 2
+
+
+def test_a_document_from_an_earlier_task_is_shown_by_its_file_name(
+    auth: AuthActions, engine: Engine, users, clock
+) -> None:
+    engine.deployments.deploy(users["owner"], {WAITING.name: WAITING.read_bytes()})
+    case = engine.cases.start(users["bqam"], "Process_waiting", {"plan": "draft"})
+    [task] = engine.tasks.inbox(users["bqam"])
+    auth.login("bqam")
+    response = auth.post(
+        f"/tasks/{task.id}",
+        data={"notes": "sent", "draft": (io.BytesIO(b"%PDF-1.4"), "draft-1.pdf")},
+    )
+    assert response.status_code == 302
+    page = read(auth.get(f"/cases/{case.reference}"))
+    [document] = page.table(f"Documents of case {case.reference}").records()
+    assert (document["Document"], document["From"]) == (
+        "The draft report",
+        "Circulate the draft",
+    )
+    download = ("draft-1.pdf", page.link("draft-1.pdf"))
+    clock.advance(days=8)
+    engine.timers.fire_due()
+    [meeting] = engine.tasks.inbox(users["bqam"])
+    page = read(auth.get(f"/tasks/{meeting.id}"))
+    assert ("The draft report", "draft-1.pdf") in page.definitions()
+    assert download in page.downloads()

@@ -20,6 +20,7 @@ POST_ROUTES = [
     "/cases/new/Process_mini",
     "/cases/{reference}/documents",
     "/deployments/",
+    "/deployments/deploy",
     "/admin/users/new",
     "/admin/users/{user}",
     "/admin/users/{user}/deactivate",

@@ -325,3 +325,29 @@ def test_a_completed_task_page_says_who_completed_it(
     response = auth.get(f"/tasks/{task}")
     assert response.status_code == 409
     assert "Carol Mitchell completed it" in read(response).text
+
+
+def test_my_tasks_shows_fifty_a_page_with_pages_to_move_between(
+    auth: AuthActions, engine: Engine, users
+) -> None:
+    for number in range(55):
+        engine.cases.start(users["bqam"], "Process_forms", {"case_title": f"C{number}"})
+    auth.login("bqam")
+    first = read(auth.get("/tasks/"))
+    assert len(first.table("Offered to my roles").records()) == 50
+    assert "55 tasks; page 1 of 2." in first.text
+    pages = first.region("Pages of my tasks")
+    assert pages.link("Next page") == "/tasks/?page=2"
+    second = read(auth.get(pages.link("Next page")))
+    assert len(second.table("Offered to my roles").records()) == 5
+    assert second.region("Pages of my tasks").link("Previous page") == "/tasks/?page=1"
+    every = first.table("Offered to my roles").column("Case")
+    assert not set(every) & set(second.table("Offered to my roles").column("Case"))
+
+
+def test_a_page_of_my_tasks_past_the_last_shows_the_last(
+    auth: AuthActions, case: CaseSummary
+) -> None:
+    auth.login("committee")
+    page = read(auth.get("/tasks/?page=9"))
+    assert page.table("Offered to my roles").column("Case") == [case.reference]

@@ -151,7 +151,9 @@ def test_the_diff_lists_a_changed_form_field_and_a_changed_timer_by_process(
     assert not any("Process_forms" in line for line in changed)  # unchanged
     changes = page.table("Process Process_mini (3)").records()
     [form] = [change["What changed"] for change in changes if change["Kind"] == "Form"]
-    assert "field minutes changed" in form and "Minutes of the meeting" in form
+    assert form == (
+        "form field minutes changed: label “Minutes” → “Minutes of the meeting”; now required"
+    )
     [timer] = [
         change["What changed"] for change in changes if change["Kind"] == "Timer"
     ]
@@ -171,6 +173,55 @@ def test_the_diff_lists_a_changed_form_field_and_a_changed_timer_by_process(
         "Deployment 1 is the first" in read(auth.get("/deployments/changes?new=1")).text
     )
     assert auth.get("/deployments/changes?old=1&new=99").status_code == 404
+
+
+def test_the_diff_marks_the_changes_on_both_versions_of_the_diagram_with_a_key(
+    auth: AuthActions, engine: Engine, users: dict[str, UserInfo], v2: int
+) -> None:
+    files = version_2()
+    files["mini.bpmn"] = (
+        files["mini.bpmn"]
+        .replace(
+            b'<bpmn:endEvent id="End_no_scr">', b'<bpmn:endEvent id="End_not_held">'
+        )
+        .replace(b'targetRef="End_no_scr"', b'targetRef="End_not_held"')
+    )
+    v3 = engine.deployments.deploy(users["owner"], files, "New end").id
+    auth.login("auditor")
+    page = read(auth.get(f"/deployments/changes?old={v2}&new={v3}"))
+    assert "Added Changed Removed" in page.section("On the diagrams")
+    after, before = (
+        f"mini.bpmn, as it is in deployment {v3}",
+        f"mini.bpmn, as it was in deployment {v2}",
+    )
+    assert [
+        line for line in page.section("On the diagrams") if "mini.bpmn" in line
+    ] == [after, before]
+    assert page.data("xml-url") == [
+        f"/deployments/{v3}/files/mini.bpmn",
+        f"/deployments/{v2}/files/mini.bpmn",
+    ]
+    assert page.json_data("diagram-state") == [
+        {"marks": {"app-added": ["End_not_held"], "app-changed": ["Flow_no_scr"]}},
+        {"marks": {"app-changed": ["Flow_no_scr"], "app-removed": ["End_no_scr"]}},
+    ]
+    # What the diagrams show, as text for screen readers (and the changes table above).
+    spoken = [
+        " ".join(page.root.get_element_by_id(f"marks-{i}").text_content().split())
+        for i in (0, 1)
+    ]
+    assert spoken == [
+        "Marked on this diagram: Added: End_not_held Changed: Flow_no_scr",
+        "Marked on this diagram: Changed: Flow_no_scr Removed: End_no_scr",
+    ]
+    assert page.scripts()[-2:] == [
+        "/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js",
+        "/static/diagram.js",
+    ]
+    xml = auth.get(f"/deployments/{v3}/files/mini.bpmn")
+    assert xml.mimetype == "application/xml" and b"End_not_held" in xml.data
+    assert "sandbox" in xml.headers["Content-Security-Policy"]
+    assert auth.get(f"/deployments/{v3}/files/nothing.bpmn").status_code == 404
 
 
 def test_the_dry_run_says_per_case_whether_it_can_move_and_changes_nothing(
@@ -369,6 +420,10 @@ def test_the_version_pages_answer_each_role_as_the_engine_allows(
     met = {
         "GET changes": (
             auth.get("/deployments/changes").status_code,
+            200 if reader else 403,
+        ),
+        "GET a file": (
+            auth.get(f"/deployments/{v2}/files/mini.bpmn").status_code,
             200 if reader else 403,
         ),
         "GET plan": (

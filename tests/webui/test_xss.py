@@ -13,6 +13,7 @@ from tests.webui.conftest import AuthActions
 from tests.webui.conftest import text
 from tests.webui.database import FORMS_BPMN
 from tests.webui.database import diagram_files
+from tests.webui.html import read
 
 XSS = "<script>alert('x')</script>\"><img src=x onerror=alert(1)>"
 
@@ -80,13 +81,19 @@ def test_names_and_notes_entered_by_admins_and_owners_are_escaped(
     assert_escaped(text(mallory.get("/tasks/")), "signed in as")
     files = diagram_files()
     files["mini.bpmn"] = files["mini.bpmn"].replace(b"Mini review", b"Mini review 2")
-    mallory.post(
+    checked = mallory.post(
         "/deployments/",
         data={
             "files": [(io.BytesIO(d), n.split("/")[-1]) for n, d in files.items()],
             "note": XSS,
         },
     )
+    assert_escaped(text(checked), "check your changes")
+    [form] = [
+        f for f in read(checked).forms() if f.action.endswith("/deployments/deploy")
+    ]
+    deployed = mallory.post("/deployments/deploy", data=form.hidden)
+    assert deployed.status_code == 302
     assert_escaped(text(mallory.get("/deployments/")), "deployments")
     assert_escaped(text(mallory.get("/deployments/2")), "deployment")
 

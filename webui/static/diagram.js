@@ -1,6 +1,8 @@
-// Draws the case's diagrams with the bpmn-js navigated viewer and marks done and active elements.
+// Draws diagrams with the bpmn-js navigated viewer and marks elements on them: done and active steps
+// on a case's diagrams, elements added, changed and removed on a comparison of two deployments.
 // The page lists the diagrams as <div class="app-diagram" id="diagram-N" data-xml-url="..."> and their
-// element states as JSON in <script id="diagram-state">; only same-origin scripts run (CSP 'self').
+// element states as JSON in <script id="diagram-state">: per diagram, {done: [ids], active: [ids]}
+// and/or {marks: {cssClass: [ids]}}. Only same-origin scripts run (CSP 'self').
 // Diagrams inside a closed <details> are drawn when it is first opened (the viewer needs a size).
 (function () {
   "use strict";
@@ -13,9 +15,12 @@
   var MIN_HEIGHT = 200;
   var MAX_HEIGHT = 640;
 
+  // The root (a whole process) is never marked: its marker would colour every element in it.
   function mark(canvas, registry, ids, marker) {
-    ids.forEach(function (id) {
-      if (registry.get(id)) {
+    var root = canvas.getRootElement();
+    (ids || []).forEach(function (id) {
+      var element = registry.get(id);
+      if (element && element !== root) {
         canvas.addMarker(id, marker);
       }
     });
@@ -37,6 +42,7 @@
     if (fallback) {
       fallback.textContent = "The diagram could not be drawn: " + message;
     }
+    container.style.height = "auto";
     container.dataset.rendered = "failed";
   }
 
@@ -59,8 +65,12 @@
         }
         var canvas = viewer.get("canvas");
         fit(container, canvas);
-        mark(canvas, viewer.get("elementRegistry"), state.done, "app-done");
-        mark(canvas, viewer.get("elementRegistry"), state.active, "app-active");
+        var registry = viewer.get("elementRegistry");
+        mark(canvas, registry, state.done, "app-done");
+        mark(canvas, registry, state.active, "app-active");
+        Object.keys(state.marks || {}).forEach(function (marker) {
+          mark(canvas, registry, state.marks[marker], marker);
+        });
         container.dataset.rendered = "true";
       })
       .catch(function (error) {
