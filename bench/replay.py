@@ -139,6 +139,7 @@ def full_case(engine: Engine, users: dict[str, UserInfo], clock: FixedClock) -> 
     s.complete(REVIEW_PROGRESS, as_="committee", action_signed_off="yes")
     s.move_to(london(date(2026, 12, 1)))
     s.complete("Sign off the completed action plan", as_="committee")
+    s.complete(journey.ANNUAL_REPORT, as_="committee", annual_report_year="2026-27")
     s.move_to(end_of(date(2027, 7, 14)))  # twelve months on the website
     s.move_to(london(date(2027, 7, 15)))
     s.complete(
