@@ -116,8 +116,11 @@ class Audit:
         """Whether a signing key is configured, so checkpoints can be written (the worker asks)."""
         return self.keys.signing_key is not None
 
-    def write_checkpoint(self) -> Checkpoint:
+    def write_checkpoint(self, only_if_changed: bool = False) -> Checkpoint | None:
         """Sign every chain head now, store the checkpoint, and write it to the checkpoint folder.
+
+        With `only_if_changed` (the worker, every cycle) nothing is written while no chain has grown
+        since the last checkpoint, so a quiet system does not pile up identical files.
 
         :raises EngineError: no signing key is configured (SCR_AUDIT_SIGNING_KEY_FILE).
         """
@@ -128,14 +131,21 @@ class Audit:
                 "Ed25519 private key (openssl genpkey -algorithm ed25519 -out audit-key.pem)."
             )
 
-        def command(tx: UnitOfWork) -> Checkpoint:
-            signed = checkpoints.sign(key, audit_rows.heads(tx.session), tx.now)
+        def command(tx: UnitOfWork) -> Checkpoint | None:
+            heads = audit_rows.heads(tx.session)
+            if only_if_changed and _same_heads(
+                checkpoint_rows.latest(tx.session), heads
+            ):
+                return None
+            signed = checkpoints.sign(key, heads, tx.now)
             checkpoint_rows.add(
                 tx.session, tx.now, signed.body, signed.signature, signed.public_key
             )
             return signed
 
         signed = self.transactions.write(None, command)
+        if signed is None:
+            return None
         if self.keys.folder is not None:
             path = checkpoints.write_file(self.keys.folder, signed)
             signed = checkpoints.Checkpoint(
@@ -423,3 +433,11 @@ def _deadline(
         done_by if row.state == "completed" else None,
         state,
     )
+
+
+def _same_heads(last: Any, heads: dict[str, tuple[int, str]]) -> bool:
+    """Whether the newest stored checkpoint already signs exactly these chain heads."""
+    if last is None:
+        return False
+    signed = json.loads(last.body).get("chains", {})
+    return signed == {name: [seq, h] for name, (seq, h) in heads.items()}

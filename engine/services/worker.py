@@ -104,9 +104,12 @@ class Worker:
         checkpoint = None
         if self.audit.signs_checkpoints:
             written = self._step(
-                "audit checkpoint", self.audit.write_checkpoint, None, problems
+                "audit checkpoint",
+                lambda: self.audit.write_checkpoint(only_if_changed=True),
+                None,
+                problems,
             )
-            checkpoint = None if written is None else str(written)
+            checkpoint = None if written is None else (written.source or "signed")
         if counts["failed"]:
             problems.append(f"{counts['failed']} message(s) failed for good")
         return CycleReport(

@@ -328,3 +328,12 @@ def test_the_append_only_trigger_refuses_update_and_delete_on_postgresql(
                 connection.execute(text("SET LOCAL ROLE scr_app"))
                 connection.execute(text(statement))
     assert engine.audit.verify().ok
+
+
+def test_the_worker_signs_a_checkpoint_only_when_a_chain_has_grown(engine, users, case):
+    """The worker asks every cycle; a quiet system does not pile up identical checkpoints."""
+    assert engine.audit.write_checkpoint(only_if_changed=True) is None  # `case` signed
+    engine.accounts.sign_in("bqam", "scr-demo-password")  # the system chain grows
+    assert engine.audit.write_checkpoint(only_if_changed=True) is not None
+    assert engine.audit.write_checkpoint(only_if_changed=True) is None
+    assert engine.audit.verify().ok
