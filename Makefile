@@ -36,8 +36,11 @@ lint: install
 	$(BIN)/lint-imports
 	npx --no-install bpmnlint bpmn/*.bpmn
 
+# Two workers (the machine has two cores); each test file runs whole on one worker, so a module's
+# live server or prepared cases are built once. `$(BIN)/pytest tests/...` runs a subset in one process.
+JOBS ?= 2
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(JOBS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) node_modules instance

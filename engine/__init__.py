@@ -15,6 +15,7 @@ from engine.clock import SystemClock
 from engine.dto import AnswerToCorrect
 from engine.dto import AuditEntry
 from engine.dto import CaseDiagram
+from engine.dto import CaseEvent
 from engine.dto import CasePage
 from engine.dto import CaseSummary
 from engine.dto import CaseView
@@ -55,6 +56,7 @@ from engine.services.audit import Deadline
 from engine.services.audit import ReplayReport
 from engine.services.audit import ReplayView
 from engine.services.audit import export_csv
+from engine.services.case_events import FIELDS as EVENT_FIELDS
 from engine.services.case_team import CaseTeam
 from engine.services.case_team import TeamMember
 from engine.services.chronology import ChronologyPage
@@ -90,7 +92,9 @@ __all__ = [
     "RegisterPage",
     "AuditEntry",
     "CaseDiagram",
+    "CaseEvent",
     "CasePage",
+    "EVENT_FIELDS",
     "CaseSummary",
     "CaseView",
     "CaseWait",

@@ -72,15 +72,20 @@ RULES: dict[str, Rule] = {
     "read_unshared_documents": Rule(
         BOARD_WIDE, False, "read an agency's documents before the Panel accepted them"
     ),
-    # Board members read the cases they are sent (the draft or final report): the shared parts only.
+    # Board members read the cases they are sent (the draft or final report), and the Chair of the
+    # Case Review Sub Group the cases it is told of (the incident, the Chair's reasons): shared parts only.
     "see_cases_sent_to_them": Rule(
-        frozenset({"board_member"}), False, "see a case that sent them a message"
+        frozenset({"board_member", "sub_group_chair"}),
+        False,
+        "see a case that sent them a message",
     ),
 }
 
 
 # Across cases (issue 13): the recommendations register, the merged chronology, the Board's reports.
-REGISTER_READERS = frozenset({"scr_committee", "bqam", "independent_chair", "auditor"})
+REGISTER_READERS = frozenset(
+    {"scr_committee", "sub_group_chair", "bqam", "independent_chair", "auditor"}
+)
 AGENCY_LEADS = frozenset({"agency_manager", "agency_author", "panel_member"})
 NAMED_CHRONOLOGY = frozenset(
     {"panel_chair", "panel_member", "bqam", "independent_chair", "auditor"}
@@ -110,7 +115,7 @@ RULES.update(
             NAMED_CHRONOLOGY, False, "read the chronology with people's real names"
         ),
         "see_board_reports": Rule(
-            BOARD_WIDE | {"scr_committee", "board_member"},
+            BOARD_WIDE | {"scr_committee", "sub_group_chair", "board_member"},
             False,
             "read the Board's reports across cases",
         ),
@@ -176,8 +181,9 @@ def sees_every_case(user: UserInfo) -> bool:
 
 
 def sees_cases_sent_to(user: UserInfo) -> bool:
-    """Board members also see each case that addressed a message to them (its shared parts: need
-    to know still keeps an agency's documents and entries until the Panel accepts them)."""
+    """Board members and the Chair of the Case Review Sub Group also see each case that addressed a
+    message to them (its shared parts: need to know still keeps an agency's documents and entries
+    until the Panel accepts them)."""
     return can(user, "see_cases_sent_to_them")
 
 
@@ -229,6 +235,10 @@ def require_work(
     raise NotPermitted("This task is not offered to any of your roles.")
 
 
+# The case roles that quality-assure the agencies' reports (the Calderdale framework §4, Appendix 2).
+QUALITY_ASSURERS = frozenset({"panel_chair", "panel_member"})
+
+
 def may_read_document(
     user: UserInfo,
     agency: str | None,
@@ -237,12 +247,13 @@ def may_read_document(
 ) -> bool:
     """Need to know, for someone who may see the case: a document of no agency, or shared (the Panel
     accepted the agency's report), is the case's; before that an agency's IMR or chronology is for
-    that agency's own people, the case's Panel Chair (who quality-assures it) and board-wide roles."""
+    that agency's own people, this case's Panel (its Chair and members, who each give their view on
+    it before the Panel accepts it) and board-wide roles."""
     if agency is None or shared or can(user, "read_unshared_documents"):
         return True
     if user.agency == agency:
         return True
-    return any(role == "panel_chair" for role, _ in case_roles)
+    return any(role in QUALITY_ASSURERS for role, _ in case_roles)
 
 
 def require_one_of(user: UserInfo, roles: Iterable[str], doing: str) -> None:

@@ -30,6 +30,8 @@ from engine.services.register import Register
 from engine.services.reports import Reports
 from engine.services.single_sign_on import SingleSignOn
 from engine.services.tasks import Tasks
+from engine.services.team_handlers import CaseTeamHandler
+from engine.services.team_handlers import CollectViewsHandler
 from engine.services.timeline import Timeline
 from engine.services.timers import Timers
 from engine.services.unit_of_work import Transactions
@@ -60,6 +62,8 @@ def build_engine(
     if handlers.get("notify") is None:
         handlers.register("notify", NotifyHandler(database))
     handlers.register("name_check", NameCheckHandler())
+    handlers.register("case_team", CaseTeamHandler())
+    handlers.register("collect_views", CollectViewsHandler())
     transactions = Transactions(database, clock)
     kit = Kit(handlers=handlers, bundles=BundleCache())
     timers = Timers(transactions, kit)

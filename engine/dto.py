@@ -20,7 +20,7 @@ class FieldSpec:
 
     id: str
     label: str
-    type: str  # string | text | long | boolean | date | enum | file
+    type: str  # string | text | long | boolean | date | enum | file (agency: enum)
     required: bool = False
     readonly: bool = False
     multiple: bool = False
@@ -32,6 +32,10 @@ class FieldSpec:
     minlength: int | None = None
     maxlength: int | None = None
     pattern: str | None = None
+    # "agency": the choices are the Board's agencies, filled in when the form is shown or checked
+    source: str | None = None
+    # date-order constraints (engine.process.date_order): (name, what the date is compared with)
+    compare: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +215,16 @@ class DeploymentPreview:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseEvent:
+    """Something that happened outside the system that a case waits to hear of, and this user may
+    record ("Parallel proceedings started"): a message the diagram catches."""
+
+    message: str
+    name: str
+    documentation: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class CaseDiagram:
     """One diagram of a case, with the elements done and active in it, for the viewer."""
 
@@ -249,6 +263,8 @@ class NotificationInfo:
     sent_at: datetime | None
     attempts: int
     last_error: str | None
+    # The file names of the case documents sent with it ("report.pdf").
+    attachments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +307,8 @@ class CasePage:
     notifications: tuple[NotificationInfo, ...]
     origins: dict[int, DocumentOrigin] = field(default_factory=dict)
     """By document id, for documents that came with a task (those added on the case page have none)."""
+    events: tuple[CaseEvent, ...] = ()
+    """What this user may record as having happened (the messages the case waits for)."""
 
 
 @dataclass(frozen=True, slots=True)

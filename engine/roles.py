@@ -8,6 +8,7 @@ ROLES: dict[str, str] = {
     "independent_chair": "Independent Chair of the Board",
     "sqa_manager": "Safeguarding and Quality Assurance Service Manager",
     "scr_committee": "SCR Committee member",
+    "sub_group_chair": "Chair of the Case Review Sub Group",
     "designated_nurse": "Designated nurse",
     "panel_chair": "SCR Panel chair",
     "panel_member": "SCR Panel member",

@@ -58,6 +58,9 @@ def _lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
 
+MEGABYTE = 1024 * 1024
+
+
 class SmtpSettings(BaseModel):
     """The mail server notifications are delivered through."""
 
@@ -70,6 +73,9 @@ class SmtpSettings(BaseModel):
     password: SecretStr | None = None
     sender: str = "SCR Workflow <scr-workflow@localhost>"
     timeout: float = Field(default=10.0, gt=0)
+    # The most a message's attachments may weigh together; a larger message is not sent (it fails,
+    # saying why, and the Business and QA Manager is told).
+    max_attachments_bytes: int = Field(default=10 * MEGABYTE, ge=0)
 
     _lower_security = field_validator("security", mode="before")(_lower)
 
@@ -223,6 +229,10 @@ class EngineSettings(BaseModel):
             ("SCR_SMTP_USERNAME", self.smtp.username or "(not set)"),
             ("SCR_SMTP_PASSWORD", hidden if self.smtp.password else "(not set)"),
             ("SCR_SMTP_SENDER", self.smtp.sender),
+            (
+                "SCR_SMTP_MAX_ATTACHMENTS_MB",
+                f"{self.smtp.max_attachments_bytes / MEGABYTE:g} MB",
+            ),
             ("SCR_WORKER_INTERVAL", f"{self.worker.interval:g} s"),
             ("SCR_HEARTBEAT_MAX_AGE", f"{self.worker.heartbeat_max_age:g} s"),
             ("SCR_TRUSTED_PROXIES", str(self.web.trusted_proxies)),
@@ -266,6 +276,7 @@ class _Environment(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_sender: str = SmtpSettings().sender
     smtp_timeout: float = 10.0
+    smtp_max_attachments_mb: float = Field(default=10.0, ge=0)
     worker_interval: float = 30.0
     heartbeat_max_age: float = 300.0
     log_format: str = "console"
@@ -344,6 +355,7 @@ class _Environment(BaseSettings):
                 else None,
                 sender=self.smtp_sender,
                 timeout=self.smtp_timeout,
+                max_attachments_bytes=int(self.smtp_max_attachments_mb * MEGABYTE),
             ),
             web=WebSettings(
                 secret_key=self.secret_key

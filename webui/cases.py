@@ -14,6 +14,7 @@ from flask import send_file
 from flask import url_for
 from werkzeug.wrappers import Response
 
+from engine import EVENT_FIELDS
 from engine import FormInvalid
 from engine import NotFound
 from engine import StartForm
@@ -95,7 +96,42 @@ def case_page(reference: str, upload_error: str | None = None) -> str:
         documents=page.documents,
         origins=page.origins,
         notifications=page.notifications,
+        events=page.events,
         upload_error=upload_error,
+    )
+
+
+@bp.get("/cases/<reference>/events/<message>")
+def event_form(reference: str, message: str) -> str:
+    """Record that something happened that the case waits for (the day, a note)."""
+    return _event_page(reference, message, {}, {})
+
+
+@bp.post("/cases/<reference>/events/<message>")
+def record_event(reference: str, message: str) -> Response | tuple[str, int]:
+    values = posted(request.form)
+    try:
+        event = engine().cases.event(actor(), reference, message)
+        engine().cases.record_event(actor(), reference, message, values)
+    except FormInvalid as err:
+        return _event_page(reference, message, err.submitted, err.errors), 400
+    except NotFound as err:  # recorded by someone else meanwhile: a stale page
+        flash(str(err), "error")
+        return redirect(url_for("cases.show", reference=reference))
+    flash(f"You recorded “{event.name}” on case {reference}.", "success")
+    return redirect(url_for("cases.show", reference=reference))
+
+
+def _event_page(
+    reference: str, message: str, values: dict, errors: dict[str, str]
+) -> str:
+    return render_template(
+        "cases/event.html",
+        reference=reference,
+        event=engine().cases.event(actor(), reference, message),
+        fields=EVENT_FIELDS,
+        values=shown_values(EVENT_FIELDS, values),
+        errors=errors,
     )
 
 

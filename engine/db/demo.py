@@ -43,6 +43,7 @@ DEMO_USERS: list[tuple[str, str, list[str], str | None]] = [
     ("chair", "Irene Chalmers", ["independent_chair"], None),
     ("sqa", "Sunil Qureshi", ["sqa_manager"], "childrens_social_care"),
     ("committee", "Carol Mitchell", ["scr_committee"], None),
+    ("subgroup", "Stella Grant", ["sub_group_chair"], None),
     ("nurse", "Nadia Dunne", ["designated_nurse"], "community_health"),
     ("panelchair", "Patrick Chen", ["panel_chair"], None),
     ("police_panel", "Priya Lewis", ["panel_member"], "police"),

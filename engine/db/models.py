@@ -259,6 +259,22 @@ class Notification(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The BPMN message the worker correlates into the case once this message is sent (a diagram's
+    # `delivered_message` input parameter), so a wait can start from the real delivery.
+    delivered_message: Mapped[str | None] = mapped_column(String(200))
+
+
+class NotificationAttachment(Base):
+    """A case document sent with an outbox message, fixed when the message was queued."""
+
+    __tablename__ = "notification_attachment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notification.id"), index=True
+    )
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
 
 
 class Document(Base):

@@ -8,11 +8,15 @@ case page shows and the Business and QA Manager is told about. A message with no
 `undeliverable` from the start: it is never claimed and never shown as sent.
 
 Statuses: queued, sending (claimed under a lease), sent, failed, undeliverable.
+
+A message may carry case documents (engine/db/notification_attachments.py), fixed when it is queued; the
+audit records each one's sha256 when it is queued and again when it is sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
@@ -23,9 +27,11 @@ from sqlalchemy.orm import Session
 from engine.clock import as_utc
 from engine.db import audit
 from engine.db import case_team as team_rows
+from engine.db import notification_attachments as attached
 from engine.db.case_team import CASE_ROLE_NAMES
 from engine.db.models import AppUser
 from engine.db.models import Contact
+from engine.db.models import Document
 from engine.db.models import HumanTask
 from engine.db.models import Membership
 from engine.db.models import Notification
@@ -170,8 +176,13 @@ def queue(
     body: str,
     recipient: Recipient,
     now: datetime,
+    documents: Sequence[Document] = (),
+    delivered_message: str | None = None,
 ) -> Notification:
-    """Write one outbox row (and its audit event); one with no address is undeliverable at once."""
+    """Write one outbox row (and its audit event); one with no address is undeliverable at once.
+
+    `documents` go with it; `delivered_message` is correlated into the case once it is sent.
+    """
     addressed = bool(recipient.address)
     row = Notification(
         case_id=case_id,
@@ -187,9 +198,12 @@ def queue(
         queued_at=now,
         next_attempt_at=now if addressed else None,
         last_error=None if addressed else _why_undeliverable(recipient),
+        delivered_message=delivered_message,
     )
     session.add(row)
     session.flush()
+    for document in documents:
+        attached.add(session, row.id, document)
     audit.record(
         session,
         type="notification_queued" if addressed else "notification_undeliverable",
@@ -205,9 +219,21 @@ def queue(
             "address": recipient.address,
             "element": element_id,
             "error": row.last_error,
+            **_attachment_data(documents),
         },
     )
     return row
+
+
+def _attachment_data(documents: Sequence[Document]) -> dict[str, object]:
+    if not documents:
+        return {}
+    return {
+        "attachments": [
+            {"document": d.id, "filename": d.filename, "sha256": d.sha256}
+            for d in documents
+        ]
+    }
 
 
 def _why_undeliverable(recipient: Recipient) -> str:
@@ -225,7 +251,9 @@ def get(session: Session, row_id: int) -> Notification:
     return row
 
 
-def info(row: Notification, reference: str | None) -> NotificationInfo:
+def info(
+    row: Notification, reference: str | None, files: tuple[str, ...] = ()
+) -> NotificationInfo:
     return NotificationInfo(
         row.id,
         reference,
@@ -239,7 +267,16 @@ def info(row: Notification, reference: str | None) -> NotificationInfo:
         as_utc(row.sent_at),
         row.attempts,
         row.last_error,
+        files,
     )
+
+
+def _infos(
+    session: Session, rows: Sequence[tuple[Notification, str | None]]
+) -> list[NotificationInfo]:
+    """Rows with their case references as values, each with the names of the files it carries."""
+    names = attached.names_of(session, [row.id for row, _ref in rows])
+    return [info(row, ref, names.get(row.id, ())) for row, ref in rows]
 
 
 def of_case(session: Session, case_id: int, reference: str) -> list[NotificationInfo]:
@@ -249,7 +286,7 @@ def of_case(session: Session, case_id: int, reference: str) -> list[Notification
         .where(Notification.case_id == case_id)
         .order_by(Notification.id)
     )
-    return [info(r, reference) for r in rows]
+    return _infos(session, [(r, reference) for r in rows])
 
 
 def addressed_to(session: Session, user_id: int) -> list[NotificationInfo]:
@@ -260,7 +297,7 @@ def addressed_to(session: Session, user_id: int) -> list[NotificationInfo]:
         .where(Notification.recipient_user_id == user_id)
         .order_by(Notification.queued_at.desc(), Notification.id.desc())
     ).all()
-    return [info(r, ref) for r, ref in rows]
+    return _infos(session, [(r, ref) for r, ref in rows])
 
 
 def failed(session: Session) -> list[NotificationInfo]:
@@ -270,7 +307,7 @@ def failed(session: Session) -> list[NotificationInfo]:
         .where(Notification.status.in_(("failed", "undeliverable")))
         .order_by(Notification.id)
     ).all()
-    return [info(r, ref) for r, ref in rows]
+    return _infos(session, [(r, ref) for r, ref in rows])
 
 
 def recent(session: Session, limit: int = 200) -> list[NotificationInfo]:
@@ -281,7 +318,7 @@ def recent(session: Session, limit: int = 200) -> list[NotificationInfo]:
         .order_by(Notification.id.desc())
         .limit(limit)
     ).all()
-    return [info(r, ref) for r, ref in rows]
+    return _infos(session, [(r, ref) for r, ref in rows])
 
 
 def record_delivery(
@@ -316,6 +353,7 @@ def record_delivery(
                 "address": row.address,
                 "subject": row.subject,
                 "attempt": row.attempts,
+                **_sent_files(session, row.id),
             },
         )
         return "sent"
@@ -343,6 +381,11 @@ def record_delivery(
     return "failed"
 
 
+def _sent_files(session: Session, row_id: int) -> dict[str, object]:
+    files = attached.recorded(session, row_id)
+    return {"attachments": files} if files else {}
+
+
 def _tell_managers_of_failure(
     session: Session, failed_row: Notification, now: datetime
 ) -> None:
@@ -358,6 +401,11 @@ def _tell_managers_of_failure(
         f"could not be delivered (attempts: {failed_row.attempts}).\n"
         f"Last error: {failed_row.last_error}\n\n"
         "Check the address on the Contacts page, then send the information another way.\n"
+        + (
+            "The case waits until this message has been delivered.\n"
+            if failed_row.delivered_message
+            else ""
+        )
     )
     for recipient in resolve(session, failed_row.case_id or 0, [("role", "bqam")]):
         queue(

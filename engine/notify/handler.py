@@ -8,7 +8,9 @@ The diagram names the template and the recipients; nothing about who is told wha
 Recipients: `role:<role key>` (every active user holding it), `contact:<key>` (an external body from the
 contacts table), `completer:<element id>` (whoever completed that task in this case), `starter` (who
 started the case). Templates are `templates/<name>.txt` in the deployment: a `Subject:` line, a blank
-line, then the body, both Jinja2 in a sandbox.
+line, then the body, both Jinja2 in a sandbox. `attach` (the case's documents sent with the message) and
+`delivered_message` (the BPMN message correlated into the case once it is sent) are described in
+engine/notify/attachments.py.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from engine.db import contacts as contact_rows
 from engine.db import outbox
 from engine.db.base import Database
+from engine.notify import attachments
 from engine.notify.templates import RECIPIENT_KINDS
 from engine.notify.templates import TemplateProblem
 from engine.notify.templates import compile_template
@@ -74,7 +77,7 @@ class NotifyHandler:
                 problems.append(
                     "completer: needs the id of the task whose completer is told"
                 )
-        return problems
+        return problems + attachments.check(params, files)
 
     def _contact_keys(self) -> set[str]:
         with self.database.transaction(write=False) as session:
@@ -88,6 +91,14 @@ class NotifyHandler:
             raise TemplateProblem(
                 f"The message template {name!r} is missing from this case's deployment."
             )
+        documents = attachments.documents(
+            session,
+            call.case_id,
+            call.data,
+            attachments.attach_fields(call.params.get("attach")),
+            call.files,
+        )
+        delivered = str(call.params.get("delivered_message") or "").strip() or None
         extras = {
             k: v for k, v in call.params.items() if k not in ("template", "recipients")
         }
@@ -96,6 +107,7 @@ class NotifyHandler:
             **extras,
             "case_reference": call.case_reference,
             "step": call.element_name,
+            "attachments": [d.filename for d in documents],
         }
         subject, body = render(source.decode("utf-8"), context)
         recipients = outbox.resolve(
@@ -114,5 +126,7 @@ class NotifyHandler:
                 body,
                 recipient,
                 call.at,
+                documents,
+                delivered,
             )
         return None

@@ -1,8 +1,9 @@
 """Sending one message over SMTP (plain, STARTTLS or TLS), after the step that queued it has committed.
 
 A failure is either *permanent* (a malformed address, a header that would inject another header, a
-recipient the server refuses with a 5xx code): trying again cannot help, so the message fails at once
-and alone. Or it is *transient* (the server is down, a 4xx answer): the outbox tries again later.
+recipient the server refuses with a 5xx code, attachments larger than the mail may carry): trying again
+cannot help, so the message fails at once and alone. Or it is *transient* (the server is down, a 4xx
+answer): the outbox tries again later.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
+from collections.abc import Sequence
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -17,6 +19,7 @@ from email.utils import format_datetime
 from email.utils import parseaddr
 from typing import Protocol
 
+from engine.settings import MEGABYTE
 from engine.settings import SmtpSecurity
 from engine.settings import SmtpSettings
 
@@ -34,6 +37,12 @@ class Outgoing(Protocol):
     queued_at: datetime
 
 
+class File(Protocol):
+    filename: str
+    content_type: str
+    content: bytes
+
+
 class DeliveryFailed(Exception):
     """One message could not be delivered; `permanent` says whether trying again could help."""
 
@@ -49,11 +58,14 @@ def message_id(row: Outgoing, sender: str) -> str:
     return f"<scr-notification-{row.id}-{stamp}@{domain}>"
 
 
-def build(settings: SmtpSettings, row: Outgoing) -> EmailMessage:
-    """The message for one outbox row.
+def build(
+    settings: SmtpSettings, row: Outgoing, files: Sequence[File] = ()
+) -> EmailMessage:
+    """The message for one outbox row, with its files attached.
 
-    :raises DeliveryFailed: (permanent) the address or a header is malformed.
+    :raises DeliveryFailed: (permanent) the address or a header is malformed, or the files are too large.
     """
+    _require_size(settings, files)
     address = (row.address or "").strip()
     if not ADDRESS.fullmatch(address):
         raise DeliveryFailed(
@@ -73,6 +85,16 @@ def build(settings: SmtpSettings, row: Outgoing) -> EmailMessage:
         message["Message-ID"] = message_id(row, settings.sender)
         message["Date"] = format_datetime(row.queued_at)
         message.set_content(row.body)
+        for file in files:
+            maintype, _, subtype = (file.content_type or "").partition("/")
+            if not (maintype and subtype):
+                maintype, subtype = "application", "octet-stream"
+            message.add_attachment(
+                file.content,
+                maintype=maintype,
+                subtype=subtype,
+                filename=file.filename,
+            )
     except (ValueError, TypeError, IndexError) as err:
         raise DeliveryFailed(
             f"The message is malformed: {err}", permanent=True
@@ -80,12 +102,33 @@ def build(settings: SmtpSettings, row: Outgoing) -> EmailMessage:
     return message
 
 
-def send_email(settings: SmtpSettings, row: Outgoing) -> None:
+def _require_size(settings: SmtpSettings, files: Sequence[File]) -> None:
+    total = sum(len(f.content) for f in files)
+    if total > settings.max_attachments_bytes:
+        names = ", ".join(f.filename for f in files)
+        raise DeliveryFailed(
+            f"The attachments ({names}, {_megabytes(total)}) are larger than the "
+            f"{_megabytes(settings.max_attachments_bytes)} a message may carry, so it was not "
+            "sent. Send the document another way, or ask an administrator to raise "
+            "SCR_SMTP_MAX_ATTACHMENTS_MB if the mail server accepts larger messages.",
+            permanent=True,
+        )
+
+
+def _megabytes(size: int) -> str:
+    if size < MEGABYTE:
+        return f"{-(-size // 1024)} kB"
+    return f"{size / MEGABYTE:.1f} MB"
+
+
+def send_email(
+    settings: SmtpSettings, row: Outgoing, files: Sequence[File] = ()
+) -> None:
     """One SMTP conversation for one message.
 
     :raises DeliveryFailed: with `permanent` set when trying again cannot help.
     """
-    message = build(settings, row)
+    message = build(settings, row, files)
     try:
         _send(settings, message)
     except smtplib.SMTPRecipientsRefused as err:

@@ -92,6 +92,7 @@ def parse_bundle(
         if d.get("id")
     }
     linter = Linter(functions, topics, known_roles, clean)
+    linter.learn_variables(bpmn_roots.values())
     for name, root in bpmn_roots.items():
         linter.bpmn_file(name, root, process_ids, decisions)
     for name, root in dmn_roots.items():

@@ -8,10 +8,75 @@ runner do the same.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.util.task import TaskState
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitedMessage:
+    """A message a case waits for now: what people record on the case page ("Parallel proceedings
+    started"), with the catching element's name and documentation and who may send it."""
+
+    message: str
+    name: str
+    documentation: str | None
+    sender_groups: tuple[str, ...]
+
+
+def awaited_messages(workflow: Any) -> list[AwaitedMessage]:
+    """One entry per message the case waits for, in the order the waiting elements are found.
+
+    A message several elements wait for (one per agency's round) is listed once: delivering it
+    reaches them all. An event-based gateway's branches are named by their own catch events.
+    """
+    found: dict[str, AwaitedMessage] = {}
+    for task in workflow.get_tasks():
+        if not task.state & TaskState.WAITING:
+            continue
+        for definition, catcher in _message_catchers(task.task_spec):
+            if definition.name in found:
+                continue
+            groups = _sender_groups(task.task_spec) or _sender_groups(catcher)
+            found[definition.name] = AwaitedMessage(
+                definition.name,
+                catcher.bpmn_name or definition.name.replace("_", " ").capitalize(),
+                catcher.documentation,
+                groups,
+            )
+    return list(found.values())
+
+
+def _message_catchers(task_spec: Any) -> list[tuple[Any, Any]]:
+    """(message definition, the element that catches it) for a waiting element."""
+    definition = getattr(task_spec, "event_definition", None)
+    if isinstance(definition, MessageEventDefinition):
+        return [(definition, task_spec)]
+    if not isinstance(definition, MultipleEventDefinition):
+        return []
+    pairs = []
+    for item in definition.event_definitions:
+        if isinstance(item, MessageEventDefinition):
+            branch = next(
+                (
+                    out
+                    for out in getattr(task_spec, "outputs", ())
+                    if getattr(out, "event_definition", None) is item
+                    or getattr(getattr(out, "event_definition", None), "name", None)
+                    == item.name
+                ),
+                task_spec,
+            )
+            pairs.append((item, branch))
+    return pairs
+
+
+def _sender_groups(task_spec: Any) -> tuple[str, ...]:
+    value = (getattr(task_spec, "extensions", None) or {}).get("senderGroups", "")
+    return tuple(g.strip() for g in str(value).split(",") if g.strip())
 
 
 def message_definition(task_spec: Any, name: str) -> Any | None:

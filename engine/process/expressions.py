@@ -306,3 +306,57 @@ def run_script(
                 script, f"{name!r} is a function or constant name, not a data name"
             )
         data[name] = evaluate(expression, data, functions)
+
+
+_TEMPLATE_PART = re.compile(r"[$#]\{([^{}]*)\}")
+MAX_RENDERED_CHARS = 300
+
+
+def template_expressions(text: str) -> list[str]:
+    """The expressions of a text with `${...}` parts (a user task's name), in order.
+
+    :raises ExpressionError: a `${` is not closed, or a part is empty.
+    """
+    found = [m.group(1) for m in _TEMPLATE_PART.finditer(text)]
+    rest = _TEMPLATE_PART.sub("", text)
+    if "${" in rest or "#{" in rest:
+        raise ExpressionError(
+            text, "a `${` is not closed with `}` (and a part may not contain braces)"
+        )
+    for expression in found:
+        if not expression.strip():
+            raise ExpressionError(text, "a `${}` part is empty")
+    return found
+
+
+def check_template(text: str, functions: Mapping[str, Callable[..., Any]]) -> None:
+    """Raise ExpressionError unless every `${...}` part of `text` is an allowed expression."""
+    for expression in template_expressions(text):
+        check(expression, functions)
+
+
+def render_template(
+    text: str, data: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]]
+) -> str:
+    """`text` with each `${...}` part replaced by its value, as Camunda 7 renders a task's name.
+
+    A part that cannot be evaluated (a value not set yet, say) is left out and the words around it
+    closed up, so people never see `${` or an error: "Review the ${agency_name(agency)} report" with
+    no agency reads "Review the report".
+    """
+
+    def value(match: re.Match[str]) -> str:
+        try:
+            found = evaluate(match.group(1), data, functions)
+        except Exception:  # noqa: BLE001 - a name must never stop the case: the part is left out
+            return ""
+        if found is None:
+            return ""
+        if isinstance(found, list | tuple):
+            return ", ".join(str(item) for item in found)
+        return str(found)
+
+    rendered = _TEMPLATE_PART.sub(value, text)
+    rendered = re.sub(r"\s+([,.;:!?)])", r"\1", re.sub(r"\s{2,}", " ", rendered))
+    rendered = re.sub(r"[$#]\{.*", "", rendered).strip()
+    return rendered[:MAX_RENDERED_CHARS]

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import asdict
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -18,9 +19,16 @@ from lxml import etree
 
 from engine.dto import FieldSpec
 from engine.dto import Option
+from engine.process import date_order
+from engine.process import functions
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
-BASE_TYPES = {"string", "long", "boolean", "date", "enum"}
+BASE_TYPES = {"string", "long", "boolean", "date", "enum", "agency"}
+AGENCY = "agency"
+CONSTRAINTS = frozenset(
+    {"required", "readonly", "min", "max", "minlength", "maxlength", "pattern"}
+    | date_order.NAMES
+)
 TRUE_WORDS = {"true", "yes", "on", "1"}
 FALSE_WORDS = {"false", "no", "off", "0"}
 _C = f"{{{CAMUNDA_NS}}}"
@@ -42,17 +50,18 @@ def _field_from_xml(node: etree._Element) -> FieldSpec:
         raise UnknownFieldType(
             f"form field {field_id!r} has type {declared!r}; use one of "
             f"{', '.join(sorted(BASE_TYPES))} (long text and file upload are string fields "
-            "with the property multiline=true or upload=true)"
+            "with the property multiline=true or upload=true; agency offers the Board's agencies)"
         )
     props = {
         p.get("id"): p.get("value")
         for p in node.findall(f"{_C}properties/{_C}property")
     }
-    constraints = {
-        c.get("name"): c.get("config")
+    listed = [
+        (c.get("name") or "", c.get("config") or "")
         for c in node.findall(f"{_C}validation/{_C}constraint")
-    }
-    kind = declared
+    ]
+    constraints = dict(listed)
+    kind = "enum" if declared == AGENCY else declared
     if declared == "string" and _truthy(props.get("multiline")):
         kind = "text"
     if declared == "string" and _truthy(props.get("upload")):
@@ -67,7 +76,7 @@ def _field_from_xml(node: etree._Element) -> FieldSpec:
         type=kind,
         required="required" in constraints,
         readonly="readonly" in constraints,
-        multiple=declared == "enum" and _truthy(props.get("multiple")),
+        multiple=kind == "enum" and _truthy(props.get("multiple")),
         hint=props.get("hint"),
         default=node.get("defaultValue"),
         options=options,
@@ -76,6 +85,49 @@ def _field_from_xml(node: etree._Element) -> FieldSpec:
         minlength=_int_or_none(constraints.get("minlength")),
         maxlength=_int_or_none(constraints.get("maxlength")),
         pattern=constraints.get("pattern"),
+        source=AGENCY if declared == AGENCY else None,
+        compare=tuple((n, c) for n, c in listed if n in date_order.NAMES),
+    )
+
+
+def constraint_problems(form_data: etree._Element) -> list[str]:
+    """Constraints this engine does not know, and agency fields with their own list (deploy check)."""
+    found = []
+    for node in form_data.iter(f"{_C}formField"):
+        if node.get("type") == AGENCY and node.find(f"{_C}value") is not None:
+            found.append(
+                f"form field {node.get('id')!r} offers the Board's agencies from the agency "
+                "directory; remove its camunda:value entries (add agencies with scr agency add)"
+            )
+        for constraint in node.findall(f"{_C}validation/{_C}constraint"):
+            name = constraint.get("name") or ""
+            if name not in CONSTRAINTS:
+                found.append(
+                    f"form field {node.get('id')!r} has the constraint {name!r}, which this "
+                    f"engine does not know; use one of {', '.join(sorted(CONSTRAINTS))}"
+                )
+    return found
+
+
+def labels_of(spec: Any, subprocess_specs: Mapping[str, Any]) -> dict[str, str]:
+    """The label of every form field of a process and the processes it calls, by field id."""
+    labels: dict[str, str] = {}
+    for process in (spec, *subprocess_specs.values()):
+        for task_spec in process.task_specs.values():
+            extensions = getattr(task_spec, "extensions", None) or {}
+            for field in extensions.get("form") or ():
+                labels.setdefault(field["id"], field["label"])
+    return labels
+
+
+def with_agencies(fields: Iterable[FieldSpec]) -> tuple[FieldSpec, ...]:
+    """The fields, each agency field offering the Board's agencies (engine.process.functions)."""
+    items = tuple(fields)
+    if not any(f.source == AGENCY for f in items):
+        return items
+    options = tuple(Option(key, name) for key, name in functions.agencies())
+    return tuple(
+        replace(f, options=options) if f.source == AGENCY else f for f in items
     )
 
 
@@ -100,11 +152,13 @@ def pattern_problem(pattern: str) -> str | None:
 def field_from_dict(data: Mapping[str, Any]) -> FieldSpec:
     values = dict(data)
     values["options"] = tuple(Option(**o) for o in values.get("options", ()))
+    values["compare"] = tuple(tuple(pair) for pair in values.get("compare", ()))
     return FieldSpec(**values)
 
 
 def fields_from_dicts(items: Iterable[Mapping[str, Any]]) -> tuple[FieldSpec, ...]:
-    return tuple(field_from_dict(item) for item in items)
+    """The fields of a form, agency fields offering the agencies of the command's directory."""
+    return with_agencies(field_from_dict(item) for item in items)
 
 
 def _truthy(value: str | None) -> bool:
@@ -119,14 +173,17 @@ def validate(
     fields: Iterable[FieldSpec],
     submitted: Mapping[str, Any],
     current: Mapping[str, Any] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Coerce submitted strings by field type; return (clean values, errors by field id).
 
     Every field appears in the clean values (None when left empty), so later expressions can name it.
-    Read-only fields keep their current value (or default) whatever was submitted.
+    Read-only fields keep their current value (or default) whatever was submitted. A date compared
+    with a value of the case (engine.process.date_order) is named by its label in `labels`.
     """
     clean: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    fields = with_agencies(fields)
     for spec in fields:
         if spec.readonly:
             clean[spec.id] = (current or {}).get(spec.id, spec.default)
@@ -136,6 +193,7 @@ def validate(
             clean[spec.id] = _coerce(spec, raw)
         except ValueError as err:
             errors[spec.id] = str(err)
+    date_order.check(fields, clean, current, errors, labels)
     return clean, errors
 
 

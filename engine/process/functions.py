@@ -6,13 +6,68 @@ Deadline functions return the end of the day in England as an ISO 8601 date-time
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
 from engine import clock
 from engine.process import workdays
+
+AgencySource = Callable[[], Iterable[tuple[str, str]]]
+
+
+class AgencyDirectory:
+    """The Board's agencies (key, name) for one command, read from `source` once, when first needed.
+
+    The agencies live in the database, which this package never reads: the unit of work fills the
+    directory (`using_agencies`), as it sets the clock, and diagrams and forms read it here.
+    """
+
+    def __init__(self, source: AgencySource) -> None:
+        self._source = source
+        self._items: tuple[tuple[str, str], ...] | None = None
+
+    def items(self) -> tuple[tuple[str, str], ...]:
+        if self._items is None:
+            self._items = tuple(self._source())
+        return self._items
+
+
+_agencies: ContextVar[AgencyDirectory | None] = ContextVar("scr_agencies", default=None)
+
+
+@contextlib.contextmanager
+def using_agencies(source: AgencySource) -> Iterator[AgencyDirectory]:
+    """Make the agencies `source` gives the directory of the code run inside the block."""
+    directory = AgencyDirectory(source)
+    token = _agencies.set(directory)
+    try:
+        yield directory
+    finally:
+        _agencies.reset(token)
+
+
+def agencies() -> tuple[tuple[str, str], ...]:
+    """The Board's agencies (key, name), by name; none outside a command."""
+    directory = _agencies.get()
+    return directory.items() if directory is not None else ()
+
+
+def agency_name(code: Any) -> str:
+    """The Board's name for an agency key ("police" → "West Yorkshire Police").
+
+    A key the directory does not hold reads as words ("youth_offending" → "youth offending"), so a
+    task's name never shows a code.
+    """
+    key = "" if code is None else str(code)
+    for known, name in agencies():
+        if known == key:
+            return name
+    return key.replace("_", " ").strip()
 
 
 def _iso(day: Any) -> str:
@@ -119,4 +174,5 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "date": date,
     "duration": duration,
     "is_set": is_set,
+    "agency_name": agency_name,
 }

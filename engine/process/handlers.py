@@ -33,6 +33,11 @@ class ServiceCall:
     completed_in_scope: Callable[[str], list[str]] = field(
         default=lambda element_id: []
     )
+    # Each completed instance of a multi-instance user task in this service task's scope, in the
+    # collection's order (engine.process.answers): {"variable", "item", "values", "shown"}.
+    answers_in_scope: Callable[[str], list[dict[str, Any]]] = field(
+        default=lambda element_id: []
+    )
 
 
 class ServiceHandler(Protocol):

@@ -8,12 +8,14 @@ the process owner wrote and name the file, line, element and what to change.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Mapping
 from typing import Any
 
 from lxml import etree
 
 from engine.errors import DiagramProblem
+from engine.process import date_order
 from engine.process import dmn
 from engine.process import expressions
 from engine.process import forms
@@ -48,6 +50,18 @@ class Linter:
         self.files = files
         self.problems: list[DiagramProblem] = []
         self._file = ""
+        self.variables: set[str] = set()
+
+    def learn_variables(self, roots: Iterable[etree._Element]) -> None:
+        """The values a case can hold: every form field's id and every name a script sets."""
+        for root in roots:
+            for field in root.iter(f"{C}formField"):
+                self.variables.add(field.get("id") or "")
+            for script in root.iter(f"{{{NS['bpmn']}}}script"):
+                for line in (script.text or "").splitlines():
+                    name, _, rest = line.partition("=")
+                    if rest and name.strip().isidentifier():
+                        self.variables.add(name.strip())
 
     def add(self, node: etree._Element | None, message: str) -> None:
         self.problems.append(
@@ -138,12 +152,27 @@ class Linter:
                 node,
                 f"unknown role key(s) in camunda:candidateGroups: {', '.join(unknown)}",
             )
+        self._name(node)
         for attribute in ("dueDate", "assignee"):
             value = node.get(f"{C}{attribute}")
             if value and (attribute == "dueDate" or is_wrapped(value)):
                 self.expression(node, value, f"camunda:{attribute}")
         self._form(node)
         self._task_properties(node)
+
+    def _name(self, node: etree._Element) -> None:
+        """A name with `${...}` in it is rendered from the case's data when the task is ready."""
+        name = node.get("name") or ""
+        if "${" not in name and "#{" not in name:
+            return
+        try:
+            expressions.check_template(name, self.functions)
+        except expressions.ExpressionError as err:
+            self.add(
+                node,
+                f"the task's name cannot be shown: {err.message}; write each part to fill in as "
+                "${expression}, e.g. ${agency_name(agency)}, or take the ${ out of the name",
+            )
 
     def _check_startEvent(self, node: etree._Element, **_: Any) -> None:
         self._form(node)
@@ -157,6 +186,11 @@ class Linter:
         except forms.UnknownFieldType as err:
             self.add(node, str(err))
             return
+        for message in forms.constraint_problems(form):
+            self.add(node, message)
+        for field in fields:
+            for message in date_order.problems(field, fields, self.variables):
+                self.add(node, message)
         seen: set[str] = set()
         for field in fields:
             if not field["id"]:
@@ -168,7 +202,7 @@ class Linter:
                 problem := forms.pattern_problem(field["pattern"])
             ):
                 self.add(node, f"form field {field['id']!r}: {problem}")
-            if field["type"] == "enum" and not field["options"]:
+            if field["type"] == "enum" and not field["options"] and not field["source"]:
                 self.add(
                     node,
                     f"enum form field {field['id']!r} has no values to choose from",

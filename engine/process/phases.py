@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.util.task import TaskState
@@ -86,6 +87,30 @@ def flow_order(process: Any) -> list[Any]:
                 queue.append(following)
     rest = [s for name, s in process.task_specs.items() if name not in seen]
     return [*seen.values(), *rest]
+
+
+def outcome(workflow: Any) -> str | None:
+    """What a finished case came to: the name of the last end event its top-level process reached
+    ("Referred to the responsible LSCB", "No SCR"), None while it runs or if that end has no name."""
+    if not workflow.is_completed():
+        return None
+    ends = {
+        spec.bpmn_id: spec.bpmn_name
+        for spec in workflow.spec.task_specs.values()
+        if isinstance(spec, EndEvent) and getattr(spec, "bpmn_id", None)
+    }
+    kept = sorted(
+        (
+            t
+            for t in workflow.get_tasks(state=TaskState.COMPLETED)
+            if t.workflow is workflow
+        ),
+        key=lambda t: t.last_state_change,
+    )
+    done = pruning.done_elements(workflow).get(workflow.spec.name, [])
+    done = [*done, *(getattr(t.task_spec, "bpmn_id", None) for t in kept)]
+    reached = [ends[element] for element in done if element in ends]
+    return reached[-1] if reached else None
 
 
 def of_case(workflow: Any) -> tuple[PhaseStatus, ...]:

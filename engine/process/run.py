@@ -31,6 +31,7 @@ from engine.process import expressions
 from engine.process import forms
 from engine.process import pruning
 from engine.process import serializer
+from engine.process import task_names
 from engine.process import visibility
 from engine.process.hooks import ScriptEngine
 from engine.process.hooks import ServiceDispatch
@@ -44,6 +45,8 @@ class UserTaskDetail:
     documentation: str | None
     fields: tuple[FieldSpec, ...]
     data: dict[str, Any]
+    labels: dict[str, str]
+    """The labels of every form field of the case's diagrams, by id (to name another form's date)."""
 
 
 class CaseRun:
@@ -143,6 +146,7 @@ class CaseRun:
                 scr_assignee=assignee or None,
                 scr_agency=agency or None,
             )
+            task_names.stamp(task, self.functions)
 
     def ready_user_tasks(self) -> list[ReadyTask]:
         return [self._ready(t) for t in manual_tasks(self.workflow, TaskState.READY)]
@@ -154,7 +158,7 @@ class CaseRun:
         return ReadyTask(
             id=str(task.id),
             element_id=spec.bpmn_id,
-            name=spec.bpmn_name or spec.bpmn_id,
+            name=self.task_name(task),
             phase=_phase(task),
             roles=tuple(split_csv(camunda.get("candidateGroups"))),
             assignee=internal.get("scr_claimed_by") or internal.get("scr_assignee"),
@@ -162,6 +166,9 @@ class CaseRun:
             due_at=_parse_moment(internal.get("scr_due")),
             ready_at=_parse_moment(internal.get("scr_ready_at")) or clock.now(),
         )
+
+    def task_name(self, task: Any) -> str:
+        return task_names.shown(task, self.functions)
 
     def user_task(self, task_id: str) -> Any:
         try:
@@ -177,6 +184,7 @@ class CaseRun:
             documentation=task.task_spec.documentation,
             fields=forms.fields_from_dicts(ext.get("form") or []),
             data=dict(task.data),
+            labels=forms.labels_of(self.workflow.spec, self.workflow.subprocess_specs),
         )
 
     def ready_task(self, task_id: str) -> Any:
@@ -186,7 +194,7 @@ class CaseRun:
             raise NotFound(f"There is no user task {task_id} in this case.")
         if task.state != TaskState.READY:
             raise TaskNotReady(
-                f"The task “{task.task_spec.bpmn_name}” is {TaskState.get_name(task.state).lower()}, not ready."
+                f"The task “{self.task_name(task)}” is {TaskState.get_name(task.state).lower()}, not ready."
             )
         return task
 

@@ -29,6 +29,7 @@ from engine.errors import EngineError
 from engine.errors import NotFound
 from engine.process import pruning
 from engine.process import replay
+from engine.process import task_names
 from engine.process.parser import ProcessEntry
 from engine.process.run import CaseRun
 from engine.services import checkpoints
@@ -388,7 +389,10 @@ class Audit:
                 raise KeyError(f"deployment {content_hash[:12]} is not stored")
             return self.kit.bundle(tx.session, deployment.id).processes[row.process_id]
 
-        return replay.replay(resolve, self.kit.functions, events, upto_seq, states_at)
+        with task_names.as_recorded(events):  # the names people saw, as recorded
+            return replay.replay(
+                resolve, self.kit.functions, events, upto_seq, states_at
+            )
 
 
 def export_csv(record: dict[str, Any]) -> str:

@@ -29,6 +29,8 @@ from engine.errors import StoredStateRefused
 from engine.errors import TaskAlreadyCompleted
 from engine.errors import TaskNotReady
 from engine.process import bundle as bundles
+from engine.process import phases
+from engine.process.answers import answers_in_scope
 from engine.process.expressions import evaluate
 from engine.process.functions import FUNCTIONS
 from engine.process.handlers import HandlerRegistry
@@ -163,7 +165,7 @@ class OpenCase:
         """Store the workflow and what the case row shows of it; close the case when it ends."""
         tx, row, run = self.store.tx, self.row, self.run
         row.state = run.dump()
-        row.phase = run.phase()
+        row.phase = phases.outcome(run.workflow) if run.is_completed() else run.phase()
         row.updated_at = tx.now
         row.next_timer_at = run.next_timer_at()
         if run.is_completed() and row.status != "completed":
@@ -316,6 +318,7 @@ class CaseStore:
                 completed_in_scope=lambda element_id: completed_in_scope(
                     task, element_id
                 ),
+                answers_in_scope=lambda element_id: answers_in_scope(task, element_id),
             )
             result = handler.run(call)
             tx.record_system(

@@ -18,6 +18,7 @@ from engine.db import outbox as outbox_rows
 from engine.db import tasks as task_rows
 from engine.dto import AuditEntry
 from engine.dto import CaseDiagram
+from engine.dto import CaseEvent
 from engine.dto import CasePage
 from engine.dto import CaseSummary
 from engine.dto import CaseView
@@ -32,6 +33,7 @@ from engine.errors import NotFound
 from engine.process import forms
 from engine.process import phases
 from engine.process.run import form_of
+from engine.services import case_events
 from engine.services.case_store import CaseStore
 from engine.services.case_store import Kit
 from engine.services.case_store import OpenCase
@@ -59,7 +61,7 @@ class Cases:
                 return []
             bundle = self.kit.bundle(tx.session, deployment.id)
             return [
-                StartForm(e.process_id, e.name, e.start_fields)
+                StartForm(e.process_id, e.name, forms.with_agencies(e.start_fields))
                 for e in bundle.processes.values()
                 if tx.user.roles & set(e.starter_groups)
             ]
@@ -142,6 +144,7 @@ class Cases:
                 tuple(documents),
                 tuple(outbox_rows.of_case(tx.session, case.row.id, reference)),
                 _origins(tx, case, view.data, documents),
+                case_events.awaited(tx, case),
             )
 
         return self.transactions.write(actor, query)
@@ -198,32 +201,63 @@ class Cases:
     ) -> CaseSummary:
         """Deliver a named message (e.g. parallel proceedings started) to a case that waits for it.
 
-        The catching element's `senderGroups` property says which roles may send it.
+        The catching element's `senderGroups` property says which roles may send it, to a case the
+        sender takes part in.
         """
 
-        def command(tx: UnitOfWork) -> CaseSummary:
-            user = tx.require("change")
+        return self.transactions.write(
+            actor, lambda tx: self._deliver(tx, reference, message, dict(payload))
+        )
+
+    def event(self, actor: UserInfo, reference: str, message: str) -> CaseEvent:
+        """Something the case waits to hear of that this user may record (for its page)."""
+
+        def query(tx: UnitOfWork) -> CaseEvent:
             store = CaseStore(tx, self.kit)
-            case = store.open(store.row(reference, lock=True))
-            receivers = case.run.waiting_receivers(message)
-            if not receivers:
-                raise NotFound(
-                    f"Case {reference} is not waiting for the message “{message}”."
-                )
-            allowed = {
-                g.strip()
-                for spec in receivers
-                for g in (spec.extensions or {}).get("senderGroups", "").split(",")
-                if g.strip()
-            }
-            access.require_one_of(user, allowed, f"send “{message}”")
-            tx.record(
-                "message_received", case.row, message=message, payload=dict(payload)
-            )
-            case.deliver_message(message, dict(payload))
-            return case_rows.summary_of(tx.session, case.row)
+            return case_events.one(tx, store.open(store.visible(reference)), message)
+
+        return self.transactions.read(actor, query)
+
+    def record_event(
+        self,
+        actor: UserInfo,
+        reference: str,
+        message: str,
+        submitted: Mapping[str, Any],
+    ) -> CaseSummary:
+        """Record that something happened (engine.services.case_events): the day, a note."""
+
+        def command(tx: UnitOfWork) -> CaseSummary:  # "today" is the engine clock's
+            checked = case_events.payload(submitted)
+            return self._deliver(tx, reference, message, checked)
 
         return self.transactions.write(actor, command)
+
+    def _deliver(
+        self, tx: UnitOfWork, reference: str, message: str, payload: dict[str, Any]
+    ) -> CaseSummary:
+        """Deliver `message` to the case's waiting elements, if the user may send it."""
+        user = tx.require("change")
+        store = CaseStore(tx, self.kit)
+        row = store.row(reference, lock=True)
+        store.require_may_see(row)  # nobody writes to a case they take no part in
+        case = store.open(row)
+        receivers = case.run.waiting_receivers(message)
+        if not receivers:
+            raise NotFound(
+                f"Case {reference} is not waiting for “{message}” any more: someone may have "
+                "recorded it already (see the case's history)."
+            )
+        allowed = {
+            g.strip()
+            for spec in receivers
+            for g in (spec.extensions or {}).get("senderGroups", "").split(",")
+            if g.strip()
+        }
+        access.require_one_of(user, allowed, f"send “{message}”")
+        tx.record("message_received", case.row, message=message, payload=payload)
+        case.deliver_message(message, payload)
+        return case_rows.summary_of(tx.session, case.row)
 
 
 def case_view(tx: UnitOfWork, case: OpenCase, latest: int | None = None) -> CaseView:

@@ -1,4 +1,8 @@
-"""Notifications: what a case sent, my messages, failures, delivering the outbox, reminders."""
+"""Notifications: what a case sent, my messages, failures, delivering the outbox, reminders.
+
+A message sent with a `delivered_message` (engine/notify/attachments.py) is correlated into its case
+once it has gone (engine/services/deliveries.py), so the case's wait starts from the real delivery.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import logging
 
 from engine.db import accounts as account_rows
 from engine.db import cases as case_rows
+from engine.db import notification_attachments as attached
 from engine.db import outbox
 from engine.db import tasks as task_rows
 from engine.db.models import HumanTask
@@ -14,6 +19,7 @@ from engine.dto import UserInfo
 from engine.notify import reminders
 from engine.notify import smtp
 from engine.notify import templates
+from engine.services import deliveries
 from engine.services.case_store import CaseStore
 from engine.services.case_store import Kit
 from engine.services.unit_of_work import Transactions
@@ -30,6 +36,8 @@ class Notifications:
         self.transactions = transactions
         self.kit = kit
         self.smtp = smtp_settings
+        # The SMTP conversation for one message; a test may put a recorder in its place.
+        self.transport = smtp.send_email
 
     def of_case(self, actor: UserInfo, reference: str) -> list[NotificationInfo]:
         """What was sent (or is waiting, or failed) to whom, for one case."""
@@ -80,24 +88,33 @@ class Notifications:
                 counts[self._deliver_one(row_id)] += 1
 
     def _deliver_one(self, row_id: int) -> str:
-        row = self.transactions.read(None, lambda tx: outbox.get(tx.session, row_id))
         error: str | None = None
         permanent = False
         try:
-            smtp.send_email(self.smtp, row)
-        except smtp.DeliveryFailed as err:
-            error, permanent = str(err)[:500], err.permanent
+            row, files = self.transactions.read(
+                None,
+                lambda tx: (
+                    outbox.get(tx.session, row_id),
+                    attached.for_sending(tx.session, row_id),
+                ),
+            )
+            self.transport(self.smtp, row, files)
+        except (smtp.DeliveryFailed, attached.AttachmentChanged) as err:
+            error, permanent = str(err)[:500], getattr(err, "permanent", True)
         except Exception as err:  # noqa: BLE001 - one odd message must never jam the outbox
             log.exception("notification %s: unexpected error while sending", row_id)
             error, permanent = f"{type(err).__name__}: {err}"[:500], True
         if error:
             log.warning("notification %s not delivered: %s", row_id, error)
-        return self.transactions.write(
+        outcome = self.transactions.write(
             None,
             lambda tx: outbox.record_delivery(
                 tx.session, row_id, error, tx.now, permanent
             ),
         )
+        if outcome == "sent":
+            deliveries.correlate(self.transactions, self.kit, row_id)
+        return outcome
 
     def queue_reminders(self) -> int:
         """Queue due-soon reminders and overdue notices for ready tasks; return how many were queued."""

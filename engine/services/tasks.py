@@ -124,7 +124,9 @@ class Tasks:
             detail = case.run.detail(task_id)
             values = dict(submitted)
             errors = _attach_files(tx, row, task_id, detail.fields, files or {}, values)
-            clean, field_errors = forms.validate(detail.fields, values, detail.data)
+            clean, field_errors = forms.validate(
+                detail.fields, values, detail.data, detail.labels
+            )
             appoints = case.appoints(task_id)
             team_errors = appointment_problems(tx.session, appoints, clean)
             errors = {**team_errors, **field_errors, **errors}

@@ -11,6 +11,7 @@ from engine.db import accounts as account_rows
 from engine.db import audit as audit_rows
 from engine.db.models import AuditEvent
 from engine.dto import UserInfo
+from engine.process.forms import with_agencies
 from engine.process.parser import ProcessEntry
 from engine.process.run import form_of
 from engine.services.case_store import CaseStore
@@ -98,7 +99,7 @@ def _timeline_entry(
             form_of(entry, data.get("element", "")), data.get("data", {})
         )
     elif event.type == "case_started":
-        details = _labelled(entry.start_fields, data.get("data", {}))
+        details = _labelled(with_agencies(entry.start_fields), data.get("data", {}))
     elif event.type == "task_answer_corrected":
         details = _corrected(form_of(entry, data.get("element", "")), data)
     elif event.type == "message_received":

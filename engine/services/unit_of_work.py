@@ -26,6 +26,7 @@ from engine.db.base import LostRace
 from engine.dto import UserInfo
 from engine.errors import ConcurrentUpdate
 from engine.errors import NotPermitted
+from engine.process.functions import using_agencies
 
 T = TypeVar("T")
 RETRIES = 4
@@ -103,7 +104,11 @@ class Transactions:
         self, actor: UserInfo | None, work: Callable[[UnitOfWork], T], write: bool
     ) -> T:
         now = self.clock.now()
-        with using_clock(FixedClock(now)), self.database.transaction(write) as session:
+        with (
+            using_clock(FixedClock(now)),
+            self.database.transaction(write) as session,
+            using_agencies(lambda: accounts.agencies(session)),
+        ):
             fresh = accounts.fresh(session, actor.id) if actor is not None else None
             if actor is not None and fresh is None:
                 raise NotPermitted("This account is not active.")

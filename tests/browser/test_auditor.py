@@ -33,7 +33,9 @@ from tests.browser.people import serious_violations
 from tests.browser.people import sign_in
 from tests.conftest import ROOT
 from tests.conftest import START
+from tests.process.journey import LSCB_CHECK
 from tests.process.journey import STANDARD_START
+from tests.process.journey import THIS_BOARD_RESPONSIBLE
 from tests.process.scenario import Scenario
 from tests.process.scenario import london
 from tests.webui.database import build_database
@@ -80,6 +82,7 @@ def late_case(database: Path) -> str:
     users = {name: engine.accounts.by_username(name) for name, *_ in DEMO_USERS}
     case = Scenario(engine, users, clock)
     reference = case.start(**STANDARD_START).reference
+    case.complete(LSCB_CHECK, as_="bqam", **THIS_BOARD_RESPONSIBLE)
     case.move_to(DECIDED_AT)
     case.complete(
         OFSTED, as_="sqa", sin_child_death="yes", ofsted_notification_required="yes"
@@ -209,7 +212,9 @@ def check_deadlines(page: Page, screenshots: Path) -> None:
     page.get_by_role("link", name="Audit", exact=True).click()
     page.get_by_role("link", name=re.compile("^Statutory timeliness")).click()
     table = page.locator("#deadlines")
-    expect(table.locator("tbody tr")).to_have_count(3)
+    expect(table.locator("tbody tr")).to_have_count(
+        4
+    )  # the LSCB check, Ofsted, the Committee, the decision
     missed = table.locator("tbody tr[data-state=missed]")
     expect(missed).to_have_count(1)
     expect(missed).to_contain_text(OFSTED)
@@ -222,7 +227,7 @@ def check_deadlines(page: Page, screenshots: Path) -> None:
     page.screenshot(path=screenshots / "audit-timeliness.png", full_page=True)
     assert serious_violations(page) == []
     page.get_by_role("link", name="Show every deadline").click()
-    expect(table.locator("tbody tr")).to_have_count(3)
+    expect(table.locator("tbody tr")).to_have_count(4)
 
 
 def print_the_record(page: Page, reference: str, screenshots: Path) -> None:

@@ -26,6 +26,8 @@ from tests.browser.test_form_components import every_violation
 from tests.conftest import ROOT
 from tests.conftest import START
 from tests.process import journey
+from tests.process.mail import report_pdf
+from tests.process.mail import send_outbox
 from tests.process.scenario import Scenario
 from tests.process.scenario import end_of
 from tests.process.scenario import london
@@ -136,13 +138,18 @@ def test_a_waiting_case_says_what_it_waits_for_until_when_then_its_outcome(
         "Prepare the report for publication",
         as_="bqam",
         executive_summary_positions_only="no",
+        files={"publication_document": ("report.pdf", report_pdf())},
     )
     s.complete(journey.SEND_TO_NATIONAL_PANEL, as_="chair")
+    send_outbox(s)  # the worker e-mails the report; the week counts from its delivery
     s.move_to(london(date(2026, 7, 7)))
     s.complete(
         "Agree the media strategy for publication",
         as_="chair",
         media_strategy_meeting_held="yes",
+    )
+    journey.members_give_views(
+        s, journey.SHARING_ADVICE, staff_sharing_member_advice="panel_members"
     )
     s.complete(
         "Agree how the report is shared with the family and staff",
@@ -173,7 +180,7 @@ def test_a_waiting_case_says_what_it_waits_for_until_when_then_its_outcome(
     journey.a_year_on_the_website(s)
     page.goto(f"/cases/{walk.reference}")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Completed")
-    assert about(page, "Outcome") == "Completed on 15 July 2027"
+    assert about(page, "Outcome") == "SCR complete on 15 July 2027"
     expect(page.get_by_text("Phase", exact=True)).to_have_count(0)
     expect(page.get_by_text("Nothing is open: the case is completed.")).to_be_visible()
     assert phase_status(page, "Publication") == "Completed"

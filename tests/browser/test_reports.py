@@ -44,14 +44,14 @@ def two_cases(database: Path) -> str:
     stalled, published = Scenario(engine, users, clock), Scenario(engine, users, clock)
     journey.notification(stalled)
     journey.through(published, "publication")
-    published.move_to(TODAY)
-    published.complete(
+    published.complete(  # when it was published: the plan is monitored from approval
         "Set up the register of progress against the recommendations",
         as_="committee",
         recommendation_count="2",
     )
     _record(published, 1, "police", "2026-07-17", "Train response officers")
     _record(published, 2, "community_health", "2026-12-31", "Health visitor checklist")
+    published.move_to(TODAY)  # the police action is overdue
     for author, rows in (
         ("police_author", POLICE),
         ("health_author", HEALTH_CORRECTED),

@@ -34,6 +34,8 @@ def paper(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+DECIDE = "Decide whether the criteria are met and what the Board commissions"
+
 # Roles whose pages differ in more than the tasks listed: their pages are also checked with axe.
 AXE_ROLES = {"bqam", "auditor", "admin", "process_owner", "agency_author"}
 
@@ -62,7 +64,7 @@ def test_forms_work_without_javascript(browser, live_server: str) -> None:
     page.get_by_role("link", name="Serious Case Review").click()
     page.get_by_role("button", name="Start the case").click()
     expect(page.get_by_text("There is a problem")).to_be_visible()
-    enter_date(page, "Date the incident was notified to the Board", 3, 3, 2026)
+    enter_date(page, "Date the incident was notified to the Board", 2, 3, 2026)
     pick(page, "Agency that notified the incident", "Schools and education")
     choose(page, "Has the child died", "The child has died")
     enter_date(page, "Date of death or incident", 1, 3, 2026)
@@ -100,7 +102,7 @@ def notify_incident(page: Page) -> str:
     expect(summary.get_by_role("link")).to_have_count(10)
     assert serious_violations(page) == []
     enter_date(page, "Date the incident was notified to the Board", 2, 3, 2026)
-    pick(page, "Agency that notified the incident", "Police")
+    pick(page, "Agency that notified the incident", "West Yorkshire Police")
     choose(page, "Has the child died", "The child has been seriously harmed")
     enter_date(page, "Date of death or incident", 27, 2, 2026)
     write(
@@ -113,13 +115,18 @@ def notify_incident(page: Page) -> str:
     tick(
         page,
         "Agencies involved with the child or family",
-        "Police",
-        "Community health services (health visiting, school nursing)",
+        "West Yorkshire Police",  # the Board's agencies, as the admin named them
+        "Community health services",
     )
     page.get_by_role("button", name="Start the case").click()
     heading = page.get_by_role("heading", level=1, name=re.compile(r"^Case SCR-"))
     expect(heading).to_be_visible()
     reference = re.search(r"SCR-\d{4}-\d{4}", heading.inner_text()).group(0)
+    check = "Check that the child normally lives in the Board's area"
+    open_task(page, check, reference)
+    write(page, "Local authority area where the child normally lives", "Calderdale")
+    choose(page, "Is this Board the LSCB for that area?", "Yes")
+    complete(page, check)
     sign_out(page)
     return reference
 
@@ -138,9 +145,12 @@ def gather_information(page: Page, reference: str, paper: Path) -> None:
     complete(page, "Arrange the SCR Committee meeting")
     sign_out(page)
 
-    for author in ("police_author", "health_author"):
+    for author, agency in (
+        ("police_author", "West Yorkshire Police"),
+        ("health_author", "Community health services"),
+    ):
         sign_in(page, author)
-        name = "Secure the agency's files and report its involvement"
+        name = f"Secure the files of {agency} and report its involvement"
         open_task(page, name, reference)
         choose(page, "All files about the child and family are secured", "Yes")
         write(
@@ -188,7 +198,7 @@ def recommend(page: Page, reference: str, paper: Path) -> None:
 
 def decide(page: Page, reference: str, screenshots: Path) -> None:
     sign_in(page, "chair")
-    open_task(page, "Decide whether the SCR criteria are met", reference)
+    open_task(page, DECIDE, reference)
     page.screenshot(path=screenshots / "task-page.png", full_page=True)
     page.get_by_role("button", name="Complete this task").click()
     expect(page.locator(".govuk-error-summary")).to_be_focused()
@@ -202,7 +212,7 @@ def decide(page: Page, reference: str, screenshots: Path) -> None:
     )
     enter_date(page, "Date of the decision", 25, 3, 2026)
     assert serious_violations(page) == []
-    complete(page, "Decide whether the SCR criteria are met")
+    complete(page, DECIDE)
 
     open_task(page, "Record the peer review with another LSCB Chair", reference)
     enter_date(page, "Date of the advice, support or challenge", 26, 3, 2026)
@@ -223,9 +233,7 @@ def check_case_page(page: Page, reference: str, screenshots: Path) -> None:
         page.get_by_role("heading", level=1, name=re.compile(reference))
     ).to_be_visible()
     expect(page.get_by_text("Panel set-up").first).to_be_visible()
-    expect(
-        page.get_by_role("cell", name="Decide whether the SCR criteria are met")
-    ).to_be_visible()
+    expect(page.get_by_role("cell", name=DECIDE)).to_be_visible()
     shown = page.locator(".app-diagram:visible")
     expect(shown).to_have_count(2)  # the whole review and the phase it is in
     for index in range(2):

@@ -38,6 +38,7 @@ ROLE_KEYS = {
     "independent_chair",
     "sqa_manager",
     "scr_committee",
+    "sub_group_chair",
     "designated_nurse",
     "panel_chair",
     "panel_member",
@@ -90,7 +91,7 @@ FLOW_NODE_TAGS = (
     "inclusiveGateway",
     "eventBasedGateway",
 )
-FORM_TYPES = {"string", "long", "boolean", "date", "enum"}
+FORM_TYPES = {"string", "long", "boolean", "date", "enum", "agency"}
 
 
 def _tree(path: Path) -> etree._ElementTree:
@@ -246,6 +247,8 @@ def test_form_fields_use_the_contract_types(path):
         assert field.get("label")
         if field.get("type") == "enum":
             assert field.findall("camunda:value", NS), field.get("id")
+        if field.get("type") == "agency":  # choices from the agency directory
+            assert not field.findall("camunda:value", NS), field.get("id")
 
 
 @pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.name)
@@ -294,7 +297,8 @@ def test_a_form_field_id_means_one_kind_of_value_everywhere():
 
 @pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.name)
 def test_service_tasks_are_notifications_with_a_template_and_recipients(path):
-    """Service tasks notify, except the name check before publication (a document, the name fields)."""
+    """Service tasks notify, except the name check before publication (a document, the name fields)
+    and the Panel's rounds of views (who is asked, `case_team`; what each said, `collect_views`)."""
     tree = _tree(path)
     for task in tree.iterfind(".//bpmn:serviceTask", NS):
         assert task.get(f"{CAMUNDA}type") == "external", task.get("id")
@@ -307,6 +311,13 @@ def test_service_tasks_are_notifications_with_a_template_and_recipients(path):
         if task.get(f"{CAMUNDA}topic") == "name_check":
             assert params["document"].startswith("${"), task.get("id")
             assert params["name_fields"], task.get("id")
+            continue
+        if task.get(f"{CAMUNDA}topic") == "case_team":  # who the Panel's tasks go to
+            assert params["case_role"] in CASE_ROLES, task.get("id")
+            assert params["result"], task.get("id")
+            continue
+        if task.get(f"{CAMUNDA}topic") == "collect_views":  # what each of them said
+            assert params["task"] and params["fields"] and params["result"]
             continue
         assert task.get(f"{CAMUNDA}topic") == "notify", task.get("id")
         template = BPMN_DIR / "templates" / f"{params.get('template')}.txt"

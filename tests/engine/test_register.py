@@ -21,8 +21,8 @@ from tests.process.scenario import Scenario
 from tests.process.scenario import london
 
 RECORD = "Record the recommendation and its SMART action"
-PROGRESS = "Report progress on the action with evidence"
-REVIEW = "Review the progress and evidence"
+PROGRESS = "Report progress on recommendation 2 with evidence"  # the health action
+REVIEW = "Review the progress on recommendation 2"
 PHASES = [
     journey.notification,
     journey.information_gathering,

@@ -30,9 +30,28 @@ from __future__ import annotations
 
 from datetime import date
 
+from engine.db.demo import AGENCIES as AGENCY_NAMES
+from tests.process.mail import report_pdf
+from tests.process.mail import send_outbox
 from tests.process.scenario import Scenario
 from tests.process.scenario import end_of
 from tests.process.scenario import london
+
+
+def involvement(agency: str) -> str:
+    """The agency's involvement report, named for the agency as its diagram renders it."""
+    return f"Secure the files of {AGENCY_NAMES[agency]} and report its involvement"
+
+
+def progress(number: int) -> str:
+    """The agency's progress report on one recommendation, named for its number."""
+    return f"Report progress on recommendation {number} with evidence"
+
+
+def review_progress(number: int) -> str:
+    """The Sub Group's review of the progress on one recommendation."""
+    return f"Review the progress on recommendation {number}"
+
 
 AGENCIES = ["police", "community_health"]
 STANDARD_START = {
@@ -58,6 +77,8 @@ TERMS_OF_REFERENCE = {
     "tor_report_statement": "yes",
     "tor_publication_statement": "yes",
     "imr_due_on": "2026-04-24",
+    "review_period_from": "2024-09-01",
+    "review_period_to": "2026-02-27",
 }
 PANEL = ["panelchair"]
 PANEL_MEMBERS = ["health_panel", "police_panel"]
@@ -80,8 +101,10 @@ MANAGER_OF = {
     "education": "education_manager",
 }
 
-WRITE_REPORT = "Write the agency's report (IMR or chronology with analysis)"
-QA_REPORT = "Quality-assure the agency report for the Panel"
+# Named for each agency by its diagram ("Write the West Yorkshire Police report ..."): see scenario.named.
+WRITE_REPORT = "Write the {agency} report (IMR or chronology with analysis)"
+QA_REPORT = "Quality-assure the {agency} report for the Panel"
+SIGN_OFF_REPORT = "Sign off the {agency} report"
 AUTHOR_INDEPENDENT = {"author_independence_confirmed": "yes"}
 REPORT_ACCEPTED = {  # follows the template, accepted, no conduct concerns
     "agency_report_headings_followed": "yes",
@@ -98,7 +121,17 @@ SEND_TO_NATIONAL_PANEL = "Send the report to the National Panel"
 ANNUAL_REPORT = "Describe the review's impact for the Board's annual report"
 FAMILY_LETTER = "Agree the letter to the family"
 AGREE_REVIEWER = "Agree the reviewer's appointment for the Panel"
+REVIEWER_VIEW = "Give your view on the reviewer's appointment"
+DRAFT_TERMS = "Draft the terms of reference"
+TERMS_VIEW = "Give your view on the draft terms of reference"
+AGREE_TERMS = "Agree the terms of reference with the Panel"
+SHARING_ADVICE = "Advise how your agency's staff see the report"
 SIGN_FAMILY_LETTER = "Sign the letter to the family with the Panel Chair"
+LSCB_CHECK = "Check that the child normally lives in the Board's area"
+THIS_BOARD_RESPONSIBLE = {
+    "child_normally_lives_in": "Calderdale",
+    "board_responsible": "yes",
+}
 AGREE_METHODOLOGY_AS = {
     "chair": "Agree the review methodology as Independent Chair",
     "bqam": "Agree the review methodology as Business and Quality Assurance Manager",
@@ -106,8 +139,10 @@ AGREE_METHODOLOGY_AS = {
 
 
 def notification(s: Scenario, ofsted: str = "yes", **start: object) -> None:
-    """§3.1: the BQAM starts the case; the S&QA Service Manager considers notifying Ofsted."""
+    """§3.1: the BQAM starts the case and confirms the child lives in the Board's area (Appendix 5);
+    the S&QA Service Manager considers notifying Ofsted."""
     s.start(**{**STANDARD_START, **start})
+    s.complete(LSCB_CHECK, as_="bqam", **THIS_BOARD_RESPONSIBLE)
     s.move_to(london(date(2026, 3, 4)))
     s.complete(
         "Consider notifying Ofsted of the serious incident",
@@ -130,7 +165,7 @@ def information_gathering(s: Scenario) -> None:
     for agency in agencies:  # the author, or the senior manager, of each agency
         person = AUTHOR_OF[agency] if agency == "police" else MANAGER_OF[agency]
         s.complete(
-            "Secure the agency's files and report its involvement",
+            involvement(agency),
             as_=person,
             agency_files_secured="yes",
         )
@@ -182,7 +217,7 @@ def chair_decides(
     met = {"yes": "yes", "inconclusive": "inconclusive"}.get(decision, "no")
     fields = {"scr_criteria_met": met, **more}
     s.complete(
-        "Decide whether the SCR criteria are met",
+        "Decide whether the criteria are met and what the Board commissions",
         as_="chair",
         scr_decision=decision,
         **fields,
@@ -223,6 +258,7 @@ def panel_setup(
         as_="bqam",
         **reviewer_team,
     )
+    members_give_views(s, REVIEWER_VIEW, reviewer_member_view="agrees")
     s.complete(AGREE_REVIEWER, as_=chair, reviewer_agreed_by_panel="yes")
     s.complete(
         "Decide the review methodology",
@@ -231,10 +267,23 @@ def panel_setup(
         imrs_requested="yes",
     )
     methodology_agreed(s)
-    s.complete("Agree the terms of reference", as_=chair, **TERMS_OF_REFERENCE)
+    terms_of_reference_agreed(s, chair)
     s.move_to(london(date(2026, 4, 1)))
     s.complete(FAMILY_LETTER, as_=chair)
     s.complete(SIGN_FAMILY_LETTER, as_="chair")
+
+
+def members_give_views(s: Scenario, name: str, **view: str) -> None:
+    """§4: each Panel member who has the task `name` (their own instance) gives the same view."""
+    for member in s.offered_to(name):
+        s.complete(name, as_=member, **view)
+
+
+def terms_of_reference_agreed(s: Scenario, chair: str = "panelchair") -> None:
+    """§4.4: the Panel Chair drafts the terms of reference, the members agree, the Chair records it."""
+    s.complete(DRAFT_TERMS, as_=chair, **TERMS_OF_REFERENCE)
+    members_give_views(s, TERMS_VIEW, tor_member_view="agrees")
+    s.complete(AGREE_TERMS, as_=chair, tor_agreed_by_panel="yes")
 
 
 def methodology_agreed(s: Scenario) -> None:
@@ -261,18 +310,24 @@ def agency_reports(s: Scenario, chair: str = "panelchair") -> None:
         s.move_to(london(date(2026, 4, 20)))
         s.complete(WRITE_REPORT, as_=AUTHOR_OF[agency], **AUTHOR_INDEPENDENT)
         s.complete(
-            "Sign off the agency report",
+            SIGN_OFF_REPORT,
             as_=MANAGER_OF[agency],
             agency_report_signed_off="yes",
         )
     s.move_to(london(date(2026, 4, 23)))
     for agency in agencies:
+        members_give_views(s, report_view(agency), agency_report_member_view="accept")
         s.complete(QA_REPORT, as_=chair, of_agency=agency, **REPORT_ACCEPTED)
     s.move_to(london(date(2026, 4, 24)))
     s.complete(
         "Combine the agency chronologies into one multi-agency chronology",
         as_="secretariat",
     )
+
+
+def report_view(agency: str) -> str:
+    """The name of a Panel member's task to give their view on one agency's report."""
+    return f"Give your view on the {AGENCY_NAMES[agency]} report"
 
 
 def review(s: Scenario) -> None:
@@ -342,14 +397,17 @@ def prepare_and_publish(s: Scenario) -> None:
         "Prepare the report for publication",
         as_="bqam",
         executive_summary_positions_only="no",
+        files={"publication_document": ("report.pdf", report_pdf())},
     )
-    s.complete(SEND_TO_NATIONAL_PANEL, as_="chair")  # sent by secure e-mail today
+    s.complete(SEND_TO_NATIONAL_PANEL, as_="chair")
+    send_outbox(s)  # the worker e-mails the report today; the week counts from now
     s.move_to(london(date(2026, 7, 7)))
     s.complete(
         "Agree the media strategy for publication",
         as_="chair",
         media_strategy_meeting_held="yes",
     )
+    members_give_views(s, SHARING_ADVICE, staff_sharing_member_advice="panel_members")
     s.complete(
         "Agree how the report is shared with the family and staff",
         as_="panelchair",
@@ -388,16 +446,10 @@ def learning(s: Scenario) -> None:
     s.move_to(london(date(2026, 9, 1)))
     s.complete("Disseminate the learning", as_="committee", procedures_updated="Yes")
     s.move_to(london(date(2026, 11, 20)))
-    s.complete(
-        "Report progress on the action with evidence",
-        as_="police_manager",
-        action_complete="yes",
-    )
-    s.complete(
-        "Review the progress and evidence", as_="committee", action_signed_off="yes"
-    )
+    s.complete(progress(1), as_="police_manager", action_complete="yes")
+    s.complete(review_progress(1), as_="committee", action_signed_off="yes")
     s.move_to(london(date(2026, 12, 1)))
-    s.complete("Sign off the completed action plan", as_="committee")
+    s.complete("Sign off the completed action plan", as_="subgroup")
     s.complete(ANNUAL_REPORT, as_="committee", annual_report_year="2026-27")
 
 

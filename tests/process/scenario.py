@@ -1,6 +1,6 @@
 """Scenario: drive one case through the real diagrams as the demo users, the way people would.
 
-A process test says who does what (`scenario.complete("Decide whether the SCR criteria are met",
+A process test says who does what (`scenario.complete("Decide whether the criteria are met and what the Board commissions",
 as_="chair", scr_decision="yes")`), moves the clock, fires the timers the engine's tick would fire,
 and reads what the case queued to be sent. Every call goes through the engine's service API, so every
 step round-trips the database.
@@ -19,6 +19,7 @@ they changed.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import UTC
 from datetime import date
@@ -34,6 +35,7 @@ from sqlalchemy import select
 from engine import Engine
 from engine.clock import FixedClock
 from engine.db.audit import case_chain
+from engine.db.demo import AGENCIES
 from engine.db.models import AuditEvent
 from engine.db.models import ReviewCase
 from engine.db.reference import DEFAULT_CONTACTS
@@ -52,6 +54,20 @@ ESCALATED_TO = [
     "bqam",
     "chair",
 ]  # deadline_missed goes to role:bqam and role:independent_chair
+
+
+def named(actual: str, name: str, of_agency: str | None = None) -> bool:
+    """Whether a task called `actual` is the task `name`.
+
+    A name with `{agency}` stands for the tasks a diagram names for each agency ("Quality-assure the
+    {agency} report for the Panel"): that agency's, or any agency's when none is given.
+    """
+    if "{agency}" not in name:
+        return actual == name
+    if of_agency is not None:
+        return actual == name.format(agency=AGENCIES[of_agency])
+    pattern = re.escape(name).replace(re.escape("{agency}"), ".+")
+    return re.fullmatch(pattern, actual) is not None
 
 
 def end_of(day: date) -> datetime:
@@ -147,7 +163,7 @@ class Scenario:
         instances nothing tells apart yet.
         """
         mine = self.tasks(as_)
-        found = [t for t in mine if t.name == name]
+        found = [t for t in mine if named(t.name, name, of_agency)]
         if of_agency is not None:
             found = [t for t in found if self._agency_of(t, as_) == of_agency]
         if any_one and found:
@@ -199,7 +215,7 @@ class Scenario:
             for username in self.users
             if "auditor" not in self.users[username].roles
             and any(
-                t.name == name and of_agency in (None, t.agency)
+                named(t.name, name, of_agency) and of_agency in (None, t.agency)
                 for t in self.tasks(username)
             )
         )
@@ -233,7 +249,7 @@ class Scenario:
         assert "deadline_missed" not in self.new_notifications(), f"escalated at {due}"
         self.move_to(due + timedelta(seconds=1))
         assert self.new_notifications() == {"deadline_missed": ESCALATED_TO}
-        assert still_open in self.open_tasks()
+        assert any(named(task, still_open) for task in self.open_tasks())
         return self.escalations()[before]
 
     def open_tasks(self) -> list[str]:
@@ -241,7 +257,7 @@ class Scenario:
         return [t.name for t in self.view().open_tasks]
 
     def due(self, name: str) -> datetime | None:
-        [task] = [t for t in self.view().open_tasks if t.name == name]
+        [task] = [t for t in self.view().open_tasks if named(t.name, name)]
         return task.due_at
 
     # ------------------------------------------------------------------ time and messages
@@ -256,6 +272,17 @@ class Scenario:
         assert self.reference is not None
         summary = self.engine.cases.deliver_message(
             self.users[as_], self.reference, message, payload
+        )
+        self._snapshot()
+        return summary
+
+    def record(self, message: str, as_: str, **values: Any) -> CaseSummary:
+        """Record on the case page that something happened (the day `on`, a `note`), as people do."""
+        assert self.reference is not None
+        listed = self.engine.cases.page(self.users[as_], self.reference).events
+        assert message in [e.message for e in listed], f"{as_} may not record {message}"
+        summary = self.engine.cases.record_event(
+            self.users[as_], self.reference, message, values
         )
         self._snapshot()
         return summary

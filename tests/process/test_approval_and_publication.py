@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pytest
 
+from engine.errors import WorkflowFailed
 from tests.process import journey
+from tests.process.mail import report_pdf
+from tests.process.mail import send_outbox
 from tests.process.marks import branch_test
 from tests.process.scenario import Scenario
 from tests.process.scenario import end_of
@@ -223,18 +227,27 @@ def test_the_report_is_published_a_week_after_the_national_panel_has_it_and_shar
     )
     s.move_to(london(date(2026, 7, 6)))
     s.assert_offered(PREPARE, to=["bqam"])
-    s.complete(PREPARE, as_="bqam", executive_summary_positions_only="no")
+    s.complete(
+        PREPARE,
+        as_="bqam",
+        executive_summary_positions_only="no",
+        files={"publication_document": ("report.pdf", report_pdf())},
+    )
     assert s.new_notifications() == {}  # nothing goes before the Chair sends the report
     s.assert_offered(journey.SEND_TO_NATIONAL_PANEL, to=["chair"], not_to=["bqam"])
     s.complete(journey.SEND_TO_NATIONAL_PANEL, as_="chair")
     assert s.new_notifications() == {
         "national_panel_report_before_publication": ["contact:national_panel"]
     }
+    send_outbox(s)
     s.move_to(london(date(2026, 7, 7)))
     s.complete(
         "Agree the media strategy for publication",
         as_="chair",
         media_strategy_meeting_held="yes",
+    )
+    journey.members_give_views(
+        s, journey.SHARING_ADVICE, staff_sharing_member_advice="panel_members"
     )
     s.assert_offered(SHARING, to=journey.PANEL)
     s.complete(SHARING, as_="panelchair", staff_sharing_method="panel_members")
@@ -252,7 +265,90 @@ def test_the_report_is_published_a_week_after_the_national_panel_has_it_and_shar
     s.assert_records_intact()
 
 
-def test_publishing_waits_a_week_from_the_day_the_chair_sent_the_report_to_the_national_panel(
+def _prepared_and_sent(s: Scenario, report: bytes, note: str = "") -> None:
+    """Board approval, publication decided on 2 July, the report prepared on Mon 6 July at 16:00 and
+    sent by the Independent Chair (the system e-mails it)."""
+    _up_to_approval(s)
+    journey.approval(s)
+    s.move_to(london(date(2026, 7, 2)))
+    s.complete(
+        PUBLISH_DECISION,
+        as_="chair",
+        publish_decision="publish",
+        publication_held_for_proceedings="no",
+    )
+    s.move_to(london(date(2026, 7, 6), 16))  # Monday
+    s.complete(
+        PREPARE,
+        as_="bqam",
+        executive_summary_positions_only="yes",
+        files={"publication_document": ("report.pdf", report)},
+    )
+    task = s.task(journey.SEND_TO_NATIONAL_PANEL, "chair")
+    form = s.engine.tasks.open(s.users["chair"], task.id)
+    assert form.values["publication_document"] == s.data["publication_document"]
+    s.complete(
+        journey.SEND_TO_NATIONAL_PANEL, as_="chair", national_panel_covering_note=note
+    )
+
+
+def test_the_national_panel_receives_the_report_attached_and_the_week_counts_from_its_delivery(
+    scenario: Scenario,
+):
+    s = scenario
+    report = report_pdf(pages=2)
+    _prepared_and_sent(s, report, note="Publication is planned for mid-July.")
+    [mail] = [
+        n
+        for n in s.notifications()
+        if n.template == "national_panel_report_before_publication"
+    ]
+    assert mail.attachments == ("report.pdf",) and mail.status == "queued"
+    assert "it is attached (report.pdf)" in mail.body
+    assert "Publication is planned for mid-July." in mail.body
+    assert "the full overview report" in mail.body  # a word, not full_report
+    # The mail has not gone yet (the worker has not run, or the mail server is down): nothing counts.
+    s.move_to(london(date(2026, 7, 8), 16))  # Wednesday
+    assert "national_panel_report_sent_on" not in s.data
+    assert "Event_national_panel_report_delivered" in s.view().active_elements
+    [sent] = [m for m in send_outbox(s) if "report before publication" in m["Subject"]]
+    [attached] = list(sent.iter_attachments())
+    assert attached.get_filename() == "report.pdf"
+    assert attached.get_content_type() == "application/pdf"
+    assert attached.get_content() == report  # byte for byte
+    assert s.data["national_panel_report_sent_on"] == "2026-07-08"
+    s.complete(
+        "Agree the media strategy for publication",
+        as_="chair",
+        media_strategy_meeting_held="yes",
+    )
+    journey.members_give_views(
+        s, journey.SHARING_ADVICE, staff_sharing_member_advice="briefing"
+    )
+    s.complete(
+        "Agree how the report is shared with the family and staff",
+        as_="panelchair",
+        staff_sharing_method="briefing",
+    )
+    s.move_to(end_of(date(2026, 7, 15)))  # the following Wednesday, last second
+    assert s.open_tasks() == [journey.SET_UP_REGISTER]  # learning began at approval
+    s.move_to(london(date(2026, 7, 16), 0, 0, 1))
+    s.assert_offered(PUBLISH, to=["bqam"])
+    history = s.engine.cases.history(s.users["auditor"], s.reference or "")
+    [delivered] = [e for e in history if e.type == "message_received"]
+    assert delivered.data["payload"]["sent_on"] == "2026-07-08"
+    [sent_event] = [
+        e
+        for e in history
+        if e.type == "notification_sent" and e.data.get("attachments")
+    ]
+    assert sent_event.data["attachments"] == [
+        {"filename": "report.pdf", "sha256": hashlib.sha256(report).hexdigest()}
+    ]
+    s.assert_records_intact()
+
+
+def test_a_report_that_is_not_a_document_of_the_case_stops_the_sending_and_keeps_everything(
     scenario: Scenario,
 ):
     s = scenario
@@ -265,45 +361,59 @@ def test_publishing_waits_a_week_from_the_day_the_chair_sent_the_report_to_the_n
         publish_decision="publish",
         publication_held_for_proceedings="no",
     )
-    s.move_to(london(date(2026, 7, 6), 16))  # Monday
-    s.complete(
-        "Prepare the report for publication",
-        as_="bqam",
-        executive_summary_positions_only="yes",
-        files={"publication_document": ("report.txt", b"The review of Child A.")},
-    )
-    s.move_to(london(date(2026, 7, 8), 16))  # Wednesday
-    s.complete(
-        journey.SEND_TO_NATIONAL_PANEL,
-        as_="chair",
-        national_panel_report_sent_on="2026-07-08",
-    )
-    [covering] = [
+    s.move_to(london(date(2026, 7, 6)))
+    # no file chosen: the test fills the required file field with text, so no document stands behind it
+    s.complete(PREPARE, as_="bqam", executive_summary_positions_only="yes")
+    s.new_notifications()
+    with pytest.raises(WorkflowFailed) as failed:
+        s.complete(journey.SEND_TO_NATIONAL_PANEL, as_="chair")
+    assert "must carry “Document to publish”" in str(failed.value)
+    assert "Upload the document in “" in str(failed.value)
+    assert "nothing was saved" in str(failed.value)
+    assert s.new_notifications() == {}  # no mail without the report it announces
+    s.assert_offered(journey.SEND_TO_NATIONAL_PANEL, to=["chair"])
+    s.assert_records_intact()
+
+
+def test_a_report_the_mail_server_refuses_keeps_publication_waiting_until_it_is_sent_another_way(
+    scenario: Scenario,
+):
+    s = scenario
+    _prepared_and_sent(s, report_pdf())
+    s.new_notifications()
+    send_outbox(s, refused="The mail server answered 552 message too large")
+    [mail] = [
         n
         for n in s.notifications()
         if n.template == "national_panel_report_before_publication"
     ]
-    assert "by secure e-mail on 8 July 2026" in covering.body
-    assert f"document {s.data['publication_document']}" in covering.body
-    assert "the full overview report" in covering.body  # a word, not full_report
-    s.new_notifications()
+    assert mail.status == "failed" and "552 message too large" in (
+        mail.last_error or ""
+    )
+    [alert] = [
+        n
+        for n in s.notifications()
+        if n.template == "notification_failed" and mail.subject in n.subject
+    ]
+    assert alert.address == "bqam@scr.example.org"
+    assert "The case waits until this message has been delivered." in alert.body
+    s.move_to(london(date(2026, 7, 20)))  # two weeks on: still not published
+    assert PUBLISH not in s.open_tasks()
+    assert "national_panel_report_sent_on" not in s.data
+    # the manager sends the report by secure e-mail on 20 July and records it
+    s.record("national_panel_report_delivered", as_="bqam", on="2026-07-20")
+    assert s.data["national_panel_report_sent_on"] == "2026-07-20"
+    journey.members_give_views(
+        s, journey.SHARING_ADVICE, staff_sharing_member_advice="briefing"
+    )
     s.complete(
         "Agree the media strategy for publication",
         as_="chair",
         media_strategy_meeting_held="yes",
     )
-    s.complete(
-        "Agree how the report is shared with the family and staff",
-        as_="panelchair",
-        staff_sharing_method="briefing",
-    )
-    assert s.new_notifications() == {
-        "family_report_sharing": ["contact:family"],
-        "staff_report_sharing": journey.PANEL_MEMBERS,
-    }
-    s.move_to(end_of(date(2026, 7, 15)))  # the following Wednesday, last second
-    assert s.open_tasks() == [journey.SET_UP_REGISTER]  # learning began at approval
-    s.move_to(london(date(2026, 7, 16), 0, 0, 1))
-    s.assert_offered("Publish the report on the Board website", to=["bqam"])
-    assert s.data["publication_form"] == "full_report"
+    s.complete(SHARING, as_="panelchair", staff_sharing_method="briefing")
+    s.move_to(end_of(date(2026, 7, 27)))
+    assert PUBLISH not in s.open_tasks()
+    s.move_to(london(date(2026, 7, 28)))
+    s.assert_offered(PUBLISH, to=["bqam"])
     s.assert_records_intact()

@@ -14,12 +14,13 @@ from tests.process.scenario import london
 
 pytestmark = branch_test
 
-DECIDE = "Decide whether the SCR criteria are met"
+DECIDE = "Decide whether the criteria are met and what the Board commissions"
 CLOSE_ALTERNATIVE = "Record the alternative review's findings and close it"
 PEER_REVIEW = "Record the peer review with another LSCB Chair"
 EXPLAIN = "Prepare the explanation for the National Panel"
 LESSONS = "Send the single-agency lessons to the agencies concerned"
-ADDRESS_LESSONS = "Address the lessons for the agency"
+SIN = {"serious_incident_notification": ("sin.pdf", b"%PDF-1.4 notification")}
+ADDRESS_LESSONS = "Address the lessons for West Yorkshire Police"
 
 
 def _up_to_the_chair(s: Scenario, outcome: str = "criteria_met", **start) -> None:
@@ -37,11 +38,19 @@ def test_chair_yes_commissions_the_review_and_tells_the_national_panel_ofsted_an
     _up_to_the_chair(s)
     journey.chair_decides(s, "yes", chair_guidance_to_panel="Consider SILP.")
     assert s.new_notifications() == {
-        "chair_decision": ["bqam", "committee"],
+        "chair_decision": ["bqam", "committee", "subgroup"],
         "national_panel_scr_decision": ["contact:national_panel"],
         "ofsted_scr_decision": ["contact:ofsted"],
         "dfe_scr_decision": ["contact:dfe"],
     }
+    # §3.3: the Chair of the Case Review Sub Group is given the decision and its reasons in writing
+    [to_sub_group] = [
+        n
+        for n in s.notifications()
+        if n.template == "chair_decision" and n.address.startswith("subgroup@")
+    ]
+    assert "The Board commissions: a Serious Case Review" in to_sub_group.body
+    assert f"Rationale:\n{s.data['chair_rationale']}" in to_sub_group.body
     journey.panel_setup(s)
     advised = ("sub_group", "national_panel", "ofsted", "dfe")
     assert {s.data[f"{body}_advised_on"] for body in advised} == {"2026-03-25"}
@@ -143,7 +152,7 @@ def test_dissent_is_put_before_the_chair_and_the_peer_review_can_send_the_decisi
         chair_decided_on="2026-03-26",
     )
     s.complete(PEER_REVIEW, as_="chair", decision_confirmed="yes")
-    assert s.new_notifications()["chair_decision"] == ["bqam", "committee"]
+    assert s.new_notifications()["chair_decision"] == ["bqam", "committee", "subgroup"]
     assert s.data["scr_decision"] == "yes"
     assert s.data["dissent_consideration"] == "Met the health member on 24 March."
     s.assert_offered("Establish the SCR Panel and nominate its chair", to=["bqam"])
@@ -155,7 +164,7 @@ def test_chair_inconclusive_sends_the_case_back_to_the_committee(scenario: Scena
     _up_to_the_chair(s)
     journey.chair_decides(s, "inconclusive", chair_enquiries="Ask for the GP records.")
     assert s.new_notifications() == {
-        "chair_decision": ["bqam", "committee"],
+        "chair_decision": ["bqam", "committee", "subgroup"],
         # the Committee sits again after its three weeks (23 March): escalated at once
         "deadline_missed": ["bqam", "chair"],
     }
@@ -191,7 +200,9 @@ def test_chair_no_tells_the_national_panel_and_ofsted_in_time_and_sets_off_revie
         alternative_learning_methodology="learning_review",
         chair_rationale="Agencies worked well together; learning review instead.",
     )
-    assert s.new_notifications() == {"chair_decision": ["bqam", "committee"]}
+    assert s.new_notifications() == {
+        "chair_decision": ["bqam", "committee", "subgroup"]
+    }
     explain = s.assert_offered(EXPLAIN, to=["bqam"])
     # 14 days after Wed 25 March is 8 April, but a month from the notification of
     # 2 March comes first: the National Panel is told by Thursday 2 April
@@ -217,9 +228,8 @@ def test_chair_no_tells_the_national_panel_and_ofsted_in_time_and_sets_off_revie
     [panel_mail] = [
         n for n in s.notifications() if n.template == "national_panel_no_scr"
     ]
-    document = s.data["serious_incident_notification"]
-    assert f"document {document}" in panel_mail.body
-    assert "attached" not in panel_mail.body  # the system cannot attach it
+    assert panel_mail.attachments == ("sin.txt",)  # the notification goes with it
+    assert "Serious Incident Notification is attached (sin.txt)" in panel_mail.body
     [ofsted_mail] = [n for n in s.notifications() if n.template == "ofsted_no_scr"]
     assert "What the Board commissions instead: an alternative review" in (
         ofsted_mail.body
@@ -265,7 +275,7 @@ def test_chair_no_for_a_child_who_survived_has_no_cdop_referral(scenario: Scenar
     s = scenario
     _up_to_the_chair(s, "criteria_not_met", incident_type="serious_harm")
     journey.chair_decides(s, "no")
-    s.complete(EXPLAIN, as_="bqam")
+    s.complete(EXPLAIN, as_="bqam", files=SIN)
     assert s.open_tasks() == [LESSONS]  # no alternative review, no CDOP
     s.complete(LESSONS, as_="committee", single_agency_lessons_agencies=[])
     assert s.view().summary.status == "completed"
@@ -293,7 +303,7 @@ def test_learning_from_good_practice_is_commissioned_followed_up_and_closed(
         "good_practice",
         alternative_learning_methodology="scie_learning_together",
     )
-    s.complete(EXPLAIN, as_="bqam")
+    s.complete(EXPLAIN, as_="bqam", files=SIN)
     s.complete(LESSONS, as_="committee", single_agency_lessons_agencies=[])
     s.complete(
         "Commission the alternative review",

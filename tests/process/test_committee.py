@@ -20,7 +20,7 @@ SEND = "Send the recommendation, evidence and minutes to the Independent Chair"
 REQUEST = "Request further information and reconvene the Committee"
 COLLECT = "Collect the further information for the reconvened Committee"
 REASSESS = "Assess the case again with the further information"
-DECIDE = "Decide whether the SCR criteria are met"
+DECIDE = "Decide whether the criteria are met and what the Board commissions"
 
 
 def _up_to_the_committee(s: Scenario) -> None:

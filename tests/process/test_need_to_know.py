@@ -19,7 +19,7 @@ from tests.process.scenario import Scenario
 from tests.process.scenario import london
 
 WRITE = journey.WRITE_REPORT
-SIGN_OFF = "Sign off the agency report"
+SIGN_OFF = journey.SIGN_OFF_REPORT
 QA = journey.QA_REPORT
 
 
@@ -62,18 +62,22 @@ def test_an_agency_report_is_its_agencys_until_the_panel_accepts_it(scenario: Sc
             "auditor",
             "bqam",
             "chair",
+            "health_panel",  # this case's Panel gives its view on each report
             "panelchair",
             "police_author",
             "police_manager",
             "police_panel",
         ]
     )
-    assert "health_author" not in before and "health_panel" not in before
+    assert "health_author" not in before and "health_manager" not in before
     assert _listed_to(s, "health_author") == []
     with pytest.raises(NotFound):
         s.engine.documents.get(s.users["health_author"], police_imr.id)
     s.complete(SIGN_OFF, as_="police_manager", agency_report_signed_off="yes")
     s.move_to(london(date(2026, 4, 22)))
+    journey.members_give_views(
+        s, journey.report_view("police"), agency_report_member_view="accept"
+    )
     s.complete(
         QA,
         as_="panelchair",
@@ -91,6 +95,9 @@ def test_an_agency_report_is_its_agencys_until_the_panel_accepts_it(scenario: Sc
         **journey.AUTHOR_INDEPENDENT,
     )
     s.complete(SIGN_OFF, as_="police_manager", agency_report_signed_off="yes")
+    journey.members_give_views(
+        s, journey.report_view("police"), agency_report_member_view="accept"
+    )
     s.complete(QA, as_="panelchair", of_agency="police", **journey.REPORT_ACCEPTED)
     assert "health_author" in _readers(s, police_imr.id)
     assert _listed_to(s, "health_author") == ["police-imr.txt", "police-imr-2.txt"]

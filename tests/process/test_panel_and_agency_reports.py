@@ -18,7 +18,7 @@ pytestmark = branch_test
 ESTABLISH = "Establish the SCR Panel and nominate its chair"
 APPROVE_CHAIR = "Approve the appointment of the SCR Panel Chair"
 WRITE = journey.WRITE_REPORT
-SIGN_OFF = "Sign off the agency report"
+SIGN_OFF = journey.SIGN_OFF_REPORT
 QA = journey.QA_REPORT
 BRIEF = "Brief the authors and the managers who sign off the reports"
 COMBINE = "Combine the agency chronologies into one multi-agency chronology"
@@ -55,6 +55,7 @@ def test_the_panel_is_set_up_and_the_national_panel_ofsted_board_and_coroner_are
         reviewer_names="Dr A Reviewer",
         **journey.REVIEWER_TEAM,
     )
+    journey.members_give_views(s, journey.REVIEWER_VIEW, reviewer_member_view="agrees")
     agree = s.assert_offered(journey.AGREE_REVIEWER, to=journey.PANEL)
     shown = s.engine.tasks.open(s.users["panelchair"], agree.id).values
     assert shown["reviewer_names"] == "Dr A Reviewer"
@@ -70,6 +71,7 @@ def test_the_panel_is_set_up_and_the_national_panel_ofsted_board_and_coroner_are
         as_="bqam",
         reviewer_names="Ms B Reviewer",
     )
+    journey.members_give_views(s, journey.REVIEWER_VIEW, reviewer_member_view="agrees")
     s.complete(journey.AGREE_REVIEWER, as_="panelchair", reviewer_agreed_by_panel="yes")
     assert s.new_notifications() == {
         "national_panel_reviewers": ["contact:national_panel", "contact:ofsted"]
@@ -86,9 +88,7 @@ def test_the_panel_is_set_up_and_the_national_panel_ofsted_board_and_coroner_are
         imrs_requested="yes",
     )
     journey.methodology_agreed(s)
-    s.complete(
-        "Agree the terms of reference", as_="panelchair", **journey.TERMS_OF_REFERENCE
-    )
+    journey.terms_of_reference_agreed(s)
     assert s.new_notifications() == {
         "board_members_scr_commissioned": ["board"],
         "coroner_scr_commissioned": ["contact:coroner"],  # the child died
@@ -115,6 +115,7 @@ def test_the_methodology_is_agreed_by_the_panel_chair_independent_chair_and_bqam
         as_="bqam",
         **journey.REVIEWER_TEAM,
     )
+    journey.members_give_views(s, journey.REVIEWER_VIEW, reviewer_member_view="agrees")
     s.complete(journey.AGREE_REVIEWER, as_="panelchair", reviewer_agreed_by_panel="yes")
     s.complete(
         METHODOLOGY,
@@ -142,10 +143,10 @@ def test_the_methodology_is_agreed_by_the_panel_chair_independent_chair_and_bqam
     assert shown["methodology_view_independent_chair"] == (
         "A systems approach suits this case."
     )
-    assert "Agree the terms of reference" not in s.open_tasks()
+    assert journey.DRAFT_TERMS not in s.open_tasks()
     s.complete(METHODOLOGY, as_="panelchair", methodology="silp", imrs_requested="no")
     journey.methodology_agreed(s)
-    s.assert_offered("Agree the terms of reference", to=journey.PANEL)
+    s.assert_offered(journey.DRAFT_TERMS, to=journey.PANEL)
     assert s.data["methodology"] == "silp"
     s.assert_records_intact()
 
@@ -208,6 +209,9 @@ def test_each_agency_report_is_written_signed_off_and_accepted_by_the_date_in_th
         s.complete(
             SIGN_OFF, as_=journey.MANAGER_OF[agency], agency_report_signed_off="yes"
         )
+        journey.members_give_views(
+            s, journey.report_view(agency), agency_report_member_view="accept"
+        )
     s.move_to(london(date(2026, 4, 23)))
     assert s.offered_to(QA) == journey.PANEL
     for agency in journey.AGENCIES:
@@ -248,12 +252,11 @@ def test_a_panel_needs_four_agencies_and_a_chair_the_independent_chair_approves(
         as_="bqam",
         **journey.REVIEWER_TEAM,
     )
+    journey.members_give_views(s, journey.REVIEWER_VIEW, reviewer_member_view="agrees")
     s.complete(journey.AGREE_REVIEWER, as_="panelchair", reviewer_agreed_by_panel="yes")
     s.complete(METHODOLOGY, as_="panelchair", methodology="silp", imrs_requested="no")
     journey.methodology_agreed(s)
-    s.complete(
-        "Agree the terms of reference", as_="panelchair", **journey.TERMS_OF_REFERENCE
-    )
+    journey.terms_of_reference_agreed(s)
     assert s.new_notifications() == {  # the child survived: no message to the Coroner
         "national_panel_reviewers": ["contact:national_panel", "contact:ofsted"],
         "board_members_scr_commissioned": ["board"],
@@ -290,8 +293,14 @@ def test_each_agency_report_goes_to_its_author_and_a_rejected_one_comes_back_to_
     s.move_to(london(date(2026, 4, 20)))
     s.complete(WRITE, as_="health_author", **journey.AUTHOR_INDEPENDENT)
     s.complete(SIGN_OFF, as_="health_manager", agency_report_signed_off="yes")
+    journey.members_give_views(
+        s, journey.report_view("community_health"), agency_report_member_view="accept"
+    )
     s.complete(WRITE, as_="education_author", **journey.AUTHOR_INDEPENDENT)
     s.complete(SIGN_OFF, as_="education_manager", agency_report_signed_off="yes")
+    journey.members_give_views(
+        s, journey.report_view("education"), agency_report_member_view="accept"
+    )
     s.complete(
         WRITE,
         as_="police_author",
@@ -319,6 +328,9 @@ def test_each_agency_report_goes_to_its_author_and_a_rejected_one_comes_back_to_
         **journey.AUTHOR_INDEPENDENT,
     )
     s.complete(SIGN_OFF, as_="police_manager", agency_report_signed_off="yes")
+    journey.members_give_views(
+        s, journey.report_view("police"), agency_report_member_view="accept"
+    )
 
     s.move_to(london(date(2026, 4, 22)))
     assert s.offered_to(QA) == ["panelchair"]
@@ -352,6 +364,9 @@ def test_each_agency_report_goes_to_its_author_and_a_rejected_one_comes_back_to_
         **journey.AUTHOR_INDEPENDENT,
     )
     s.complete(SIGN_OFF, as_="police_manager", agency_report_signed_off="yes")
+    journey.members_give_views(
+        s, journey.report_view("police"), agency_report_member_view="accept"
+    )
     for agency in ("police", "community_health", "education"):
         s.complete(QA, as_="panelchair", of_agency=agency, **journey.REPORT_ACCEPTED)
     s.assert_offered(
@@ -376,6 +391,9 @@ def test_the_panel_sends_conduct_concerns_to_the_agency_and_sees_the_author_is_i
         s.complete(
             SIGN_OFF, as_=journey.MANAGER_OF[agency], agency_report_signed_off="yes"
         )
+        journey.members_give_views(
+            s, journey.report_view(agency), agency_report_member_view="accept"
+        )
     qa = s.task(QA, "panelchair", of_agency="police")
     shown = s.engine.tasks.open(s.users["panelchair"], qa.id).values
     assert shown["author_independence_confirmed"] is True
@@ -388,7 +406,7 @@ def test_the_panel_sends_conduct_concerns_to_the_agency_and_sees_the_author_is_i
         conduct_concerns_raised="yes",
         conduct_concerns="The duty sergeant did not record the referral.",
     )
-    act = "Act on the conduct concerns the Panel raised"
+    act = "Act on the conduct concerns the Panel raised about {agency}"
     task = s.assert_offered(
         act, to=["police_manager"], not_to=["health_manager"], of_agency="police"
     )
@@ -426,6 +444,9 @@ def test_a_rejected_report_is_sent_back_only_to_the_author_who_wrote_it(
         s.complete(WRITE, as_=journey.AUTHOR_OF[agency], **journey.AUTHOR_INDEPENDENT)
         s.complete(
             SIGN_OFF, as_=journey.MANAGER_OF[agency], agency_report_signed_off="yes"
+        )
+        journey.members_give_views(
+            s, journey.report_view(agency), agency_report_member_view="accept"
         )
     s.complete(
         QA,

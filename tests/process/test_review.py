@@ -190,10 +190,20 @@ def test_parallel_proceedings_let_the_panel_chair_agree_what_waits_and_resume_it
     with pytest.raises(
         NotFound
     ):  # nothing waits for the end of proceedings not started
-        s.deliver("parallel_proceedings_concluded", as_="legal")
+        s.deliver("parallel_proceedings_concluded", as_="bqam")
     with pytest.raises(NotPermitted):
         s.deliver("parallel_proceedings_started", as_="reviewer")
-    s.deliver("parallel_proceedings_started", as_="bqam", proceedings="criminal trial")
+    with pytest.raises(
+        NotPermitted
+    ):  # a legal adviser who takes no part in this review yet
+        s.deliver("parallel_proceedings_started", as_="legal")
+    s.record(
+        "parallel_proceedings_started", as_="bqam", on="2026-04-27", note="A trial."
+    )
+    assert s.data["parallel_proceedings_started"]["note"] == "A trial."
+    s.engine.case_teams.change(
+        s.users["bqam"], s.reference, "legal_adviser", "legal", "Advice on the trial."
+    )
     s.assert_offered(AGREE_WORKING, to=["panelchair"], not_to=["bqam", "legal"])
     assert "Hold the first SCR Panel meeting" in s.open_tasks()  # the review goes on
     s.complete(
@@ -205,7 +215,7 @@ def test_parallel_proceedings_let_the_panel_chair_agree_what_waits_and_resume_it
     _first_meeting_and_learning(s)
     assert s.open_tasks() == [WRITE_DRAFT]
     s.move_to(london(date(2026, 5, 12)))
-    s.deliver("parallel_proceedings_concluded", as_="legal", outcome="verdict")
+    s.record("parallel_proceedings_concluded", as_="legal", on="2026-05-11")
     s.assert_offered(RESUME, to=["panelchair"])
     s.complete(RESUME, as_="panelchair")
     assert s.open_tasks() == [WRITE_DRAFT]

@@ -11,6 +11,7 @@ import pytest
 from engine import Engine
 from engine import FormInvalid
 from engine import NotFound
+from engine import NotPermitted
 from engine.cli import read_bundle
 from engine.clock import FixedClock
 from engine.dto import UserInfo
@@ -218,3 +219,26 @@ def test_an_appointment_names_someone_able_to_serve(scenario: Scenario):
         ("panel_chair", ["panelchair"], "panel_chair_user"),
         ("panel_member", ["police_panel", "health_panel"], "panel_member_users"),
     ]
+
+
+def test_an_agency_report_is_read_by_its_own_reviews_panel_only(two):
+    """Each member of this review's Panel gives a view on every agency's report, so they read it
+    before it is accepted; another review's Panel member of another agency, and another agency's
+    author, do not."""
+    a, _ = two
+    a.complete(
+        "Brief the authors and the managers who sign off the reports", as_="bqam"
+    )
+    a.move_to(london(date(2026, 4, 20)))
+    a.complete(
+        journey.WRITE_REPORT,
+        as_="police_author",
+        files={"agency_report": ("police-imr.txt", b"The police IMR.")},
+        **journey.AUTHOR_INDEPENDENT,
+    )
+    [imr] = a.engine.documents.of_case(a.users["police_author"], a.reference)
+    _, content = a.engine.documents.get(a.users["health_panel"], imr.id)
+    assert content == b"The police IMR."
+    for outsider in ("health_panel2", "health_author"):
+        with pytest.raises((NotFound, NotPermitted)):
+            a.engine.documents.get(a.users[outsider], imr.id)

@@ -311,7 +311,7 @@ def test_case_page_says_what_the_case_waits_for_and_until_when(
     engine.tasks.complete(bqam, task.id, {"minutes": "held"})
     page = read(auth.get(f"/cases/{case.reference}"))
     about = dict(page.definitions())
-    assert about["Outcome"] == "Completed on 10 March 2026"
+    assert about["Outcome"] == "Review closed on 10 March 2026"  # the end it reached
     assert "Phase" not in about and "Now" not in about
     assert "Waiting until" not in page.text
 

@@ -105,7 +105,7 @@ def world(engine: Engine, users: dict[str, UserInfo], clock: FixedClock) -> Worl
     note = engine.documents.upload(
         users["bqam"], a.reference, "terms-of-reference.txt", b"Terms of reference."
     )
-    sign_off = a.task("Sign off the agency report", "police_manager")
+    sign_off = a.task(journey.SIGN_OFF_REPORT, "police_manager")
     c = Scenario(engine, everyone, clock)
     c.start(**journey.STANDARD_START)
     return World(a, a.reference, b.reference, c.reference, imr.id, note.id, sign_off.id)
@@ -295,9 +295,12 @@ def test_every_person_meets_the_shared_case_as_need_to_know_allows(
 def _panel_accepts_the_police_report(world: World) -> None:
     a = world.a
     a.complete(
-        "Sign off the agency report",
+        journey.SIGN_OFF_REPORT,
         as_="police_manager",
         agency_report_signed_off="yes",
+    )
+    journey.members_give_views(
+        a, journey.report_view("police"), agency_report_member_view="accept"
     )
     a.move_to(london(date(2026, 4, 22)))
     a.complete(
@@ -375,9 +378,12 @@ def test_a_task_page_shows_another_agencys_entries_only_once_shared(
     assert auth.get(f"/tasks/{own.id}").status_code == 200
     auth.logout()
     a.complete(  # now only the Panel Chair's task (of no agency) waits in the police's part
-        "Sign off the agency report",
+        journey.SIGN_OFF_REPORT,
         as_="police_manager",
         agency_report_signed_off="yes",
+    )
+    journey.members_give_views(
+        a, journey.report_view("police"), agency_report_member_view="accept"
     )
     assert context("health_author", own.id) == (None, [note])
     qa = a.task(journey.QA_REPORT, "panelchair", of_agency="police")
