@@ -65,9 +65,23 @@ def timestamp(value: datetime) -> str:
     return f"{value.astimezone(LONDON):%-d %B %Y %H:%M}"
 
 
+# Words a data key spells in lower case that people write otherwise.
+ACRONYMS = {
+    "dfe": "DfE",
+    "imr": "IMR",
+    "imrs": "IMRs",
+    "scr": "SCR",
+    "lscb": "LSCB",
+    "cps": "CPS",
+    "cdop": "CDOP",
+    "tor": "terms of reference",
+}
+
+
 def humanise(key: str) -> str:
-    """child_ref → Child ref: a plain label for a data key that has none."""
-    text = key.replace("_", " ").strip()
+    """imr_due_on → IMR due on: a plain label for a data key that has none."""
+    words = [ACRONYMS.get(w, w) for w in key.replace("_", " ").split()]
+    text = " ".join(words)
     return text[:1].upper() + text[1:]
 
 
@@ -81,7 +95,7 @@ def file_size(size: int) -> str:
 
 def role_names(keys: Any) -> str:
     """Role keys as the names people know them by, joined with commas."""
-    names = dict(engine().directory.roles())
+    names = dict(engine().directory.roles()) | dict(engine().directory.case_roles())
     return ", ".join(names.get(k, k) for k in sorted(keys))
 
 

@@ -34,7 +34,7 @@ FIELDS = (
     ),
     FieldSpec(
         "note",
-        "Note (optional)",
+        "Note",
         "text",
         hint="What happened, and where the details are kept.",
         maxlength=NOTE_LIMIT,

@@ -14,6 +14,8 @@ from engine.dto import ContactInfo
 from engine.dto import UserInfo
 from engine.errors import FormInvalid
 from engine.errors import NotPermitted
+from engine.roles import CASE_PREFIX
+from engine.roles import CASE_ROLE_NAMES
 from engine.roles import ROLES
 from engine.services.case_store import CaseStore
 from engine.services.case_store import Kit
@@ -32,6 +34,13 @@ class Directory:
     def roles(self) -> list[tuple[str, str]]:
         """Every role key with its name."""
         return list(ROLES.items())
+
+    def case_roles(self) -> list[tuple[str, str]]:
+        """Every case role as a diagram addresses it (`case:panel_member`), named "… of this case"."""
+        return [
+            (f"{CASE_PREFIX}{key}", f"{name} of this case")
+            for key, name in CASE_ROLE_NAMES.items()
+        ]
 
     def agencies(self) -> list[tuple[str, str]]:
         """Every agency key with its name, by name."""

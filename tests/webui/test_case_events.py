@@ -74,6 +74,11 @@ def test_the_panel_chair_records_parallel_proceedings_on_the_case_page(
     shown = read(auth.get(f"/cases/{s.reference}"))
     assert "You recorded “Parallel proceedings started”" in shown.text
     assert AGREE_WORKING in s.open_tasks()
+    offered = shown.table("Open tasks of case").records()
+    [agree] = [row for row in offered if row["Task"] == AGREE_WORKING]
+    assert (
+        agree["Offered to"] == "SCR Panel chair of this case"
+    )  # never "case:panel_chair"
     assert s.data[STARTED] == {"on": "2026-04-09", "note": note[:-1]}
     history = read(auth.get(f"/cases/{s.reference}/history")).text
     assert "Patrick Chen" in history
