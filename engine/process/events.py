@@ -13,6 +13,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
 
@@ -90,6 +91,27 @@ def message_definition(task_spec: Any, name: str) -> Any | None:
                 return item
         return None
     return definition if getattr(definition, "name", None) == name else None
+
+
+def rearm_boundaries(caught: list[Any]) -> None:
+    """Let a non-interrupting boundary event catch its message again while its activity runs.
+
+    Camunda 7 keeps a non-interrupting boundary event's subscription until the activity ends, so each
+    message starts its own path (a second set of proceedings after the first); SpiffWorkflow's boundary
+    task catches once. For each such task that has just caught a message, a new waiting task of the
+    same event is added beside it, under the same split: the activity's end cancels it with the others.
+    """
+    for task in caught:
+        spec = task.task_spec
+        if not isinstance(spec, BoundaryEvent) or spec.cancel_activity:
+            continue
+        if task.state & TaskState.WAITING or task.parent is None:
+            continue  # it did not catch (another message of the same name went elsewhere)
+        fresh = task.parent._add_child(spec, TaskState.FUTURE)
+        spec._predict(
+            fresh, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK
+        )  # its path
+        spec._update(fresh)  # then it waits for the next message
 
 
 def gateway_timer_values(workflow: Any) -> list[str]:

@@ -237,6 +237,7 @@ class CaseRun:
             else payload
         )
         self.workflow.send_event(BpmnEvent(definition, _ordered(event_payload)))
+        events.rearm_boundaries(receivers)
         self.run()
         return [t.task_spec for t in receivers]
 

@@ -233,6 +233,45 @@ def test_parallel_proceedings_let_the_panel_chair_agree_what_waits_and_resume_it
     s.assert_records_intact()
 
 
+def test_a_second_set_of_proceedings_is_registered_while_the_first_goes_on(
+    scenario: Scenario,
+):
+    """Camunda 7 keeps a non-interrupting boundary event listening while its activity runs: a
+    coroner's inquest after a criminal trial gets its own planning with the Panel Chair."""
+    s = scenario
+    _up_to_the_review(s)
+    s.move_to(london(date(2026, 4, 27)))
+    s.record("parallel_proceedings_started", as_="bqam", on="2026-04-27", note="Trial")
+    s.complete(
+        AGREE_WORKING,
+        as_="panelchair",
+        proceedings_type="criminal",
+        staff_interviews_deferred="The two officers who are witnesses.",
+    )
+    s.move_to(london(date(2026, 4, 29)))
+    s.record(
+        "parallel_proceedings_started",
+        as_="panelchair",
+        on="2026-04-29",
+        note="Inquest",
+    )
+    s.assert_offered(AGREE_WORKING, to=["panelchair"])
+    assert s.data["parallel_proceedings_started"]["note"] == "Inquest"
+    s.complete(
+        AGREE_WORKING,
+        as_="panelchair",
+        proceedings_type="coroner",
+        staff_interviews_deferred="None.",
+    )
+    agreed = [
+        step
+        for step in s.view().completed_steps
+        if step.name == AGREE_WORKING and step.completed_by == "Patrick Chen"
+    ]
+    assert len(agreed) == 2
+    s.assert_records_intact()
+
+
 PROPOSE = "Propose an extension of the review timescale"
 AGREE_AS_PANEL_CHAIR = "Agree the extension of the review timescale as Panel Chair"
 AGREE_AS_CHAIR = "Agree the extension of the review timescale as Independent Chair"
